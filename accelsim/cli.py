@@ -1,0 +1,146 @@
+"""The ``accelsim`` command: run, list, trace, validate.
+
+Every user error (bad YAML, unknown key, bad size, a model that does not fit) is printed as one message
+naming the file, the key path and the fix, with exit status 2 and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from typing import Sequence
+
+from . import __version__
+from .errors import AccelsimError
+
+__all__ = ["main"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="accelsim", description="Cycle-level simulator for LLM-inference hardware.")
+    p.add_argument("--version", action="version", version=f"accelsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="simulate a workload's prefill and every decode step on a device")
+    r.add_argument("hw", help="hwconfig path or shipped name (see `accelsim list`)")
+    r.add_argument("workload", help="workload path or shipped name")
+    r.add_argument("--batch", type=_positive_int, default=1, help="sequences in the batch (default 1)")
+    r.add_argument("--prompt", type=_positive_int, default=128, help="prompt tokens per sequence (default 128)")
+    r.add_argument("--gen", type=_positive_int, default=128, help="decode steps / generated tokens (default 128)")
+    r.add_argument("--fidelity", choices=("cycle", "exact", "roofline"), default="cycle",
+                   help="cycle: cycle-level with exact reuse of repeated blocks (default); exact: no reuse; "
+                        "roofline: per-op roofline bounds only")
+    r.add_argument("--out", metavar="DIR", help="write result.json, result.csv and decode_steps.csv here")
+    r.add_argument("--timeline", metavar="FILE", help="write a Chrome-trace JSON timeline (open in Perfetto)")
+    r.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    sub.add_parser("list", help="name the shipped hwconfigs, workloads and experiments")
+
+    t = sub.add_parser("trace", help="write the instruction trace of one prefill or decode step as CSV")
+    t.add_argument("hw")
+    t.add_argument("workload")
+    t.add_argument("--phase", choices=("prefill", "decode"), default="decode")
+    t.add_argument("--context", type=_positive_int, required=True,
+                   help="decode: KV length of the step; prefill: prompt tokens")
+    t.add_argument("--batch", type=_positive_int, default=1)
+    t.add_argument("--out", metavar="FILE", help="CSV file to write (default: standard output)")
+
+    v = sub.add_parser("validate", help="compare with the published reference data and print the error table")
+    v.add_argument("--json", action="store_true", help="print the cases as JSON")
+    return p
+
+
+def _cmd_run(a: argparse.Namespace) -> int:
+    from .simulate import simulate
+    from .workload import Scenario
+
+    result = simulate(a.hw, a.workload, Scenario(a.batch, a.prompt, a.gen), fidelity=a.fidelity,
+                      timeline_path=a.timeline)
+    if a.out:
+        result.write(a.out)
+    if a.json:
+        print(result.to_json())
+    else:
+        print(result.table())
+        if a.out:
+            print(f"  wrote {os.path.join(a.out, 'result.json')} and CSV files")
+        if a.timeline:
+            print(f"  wrote timeline {a.timeline}")
+    return 0
+
+
+def _cmd_list(_a: argparse.Namespace) -> int:
+    from .config import shipped
+
+    for kind in ("hwconfigs", "workloads", "experiments"):
+        names = shipped(kind)
+        print(f"{kind}:")
+        for n in names:
+            print(f"  {n}")
+        if not names:
+            print("  (none)")
+    return 0
+
+
+def _cmd_trace(a: argparse.Namespace) -> int:
+    from .compiler.isa import trace_to_rows
+    from .config import load_hardware, load_workload
+    from .simulate import compile_step
+
+    hw, model = load_hardware(a.hw), load_workload(a.workload)
+    prog = compile_step(hw, model, a.phase, a.batch, a.context)
+    rows = trace_to_rows(prog)
+    fh = open(a.out, "w", newline="", encoding="utf-8") if a.out else sys.stdout
+    try:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["run"])
+        w.writeheader()
+        w.writerows(rows)
+    finally:
+        if a.out:
+            fh.close()
+    if a.out:
+        print(f"wrote {len(rows)} instructions to {a.out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_validate(a: argparse.Namespace) -> int:
+    from .validate import format_table, run_flightllm
+
+    cases = run_flightllm()
+    if a.json:
+        print(json.dumps([c.to_dict() for c in cases], indent=2))
+    else:
+        print(format_table(cases))
+    return 0 if all(c.ok for c in cases) else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"run": _cmd_run, "list": _cmd_list, "trace": _cmd_trace, "validate": _cmd_validate}
+    try:
+        return handlers[args.command](args)
+    except AccelsimError as exc:
+        print(f"accelsim: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print("accelsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

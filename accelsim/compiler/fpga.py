@@ -1,0 +1,552 @@
+"""Lowering of a workload graph onto a FlightLLM-style FPGA (FPGA'24, Zeng et al.).
+
+The device has, per SLR, a matrix engine with a matrix-matrix (MM) and a matrix-vector (MV) mode, a
+special-function unit (SFU), and load/store units that move data between HBM and three buffers (A, B,
+global). All SLRs execute each instruction in lockstep on equal shares of its work, so the trace is one
+instruction stream for the device and buffer capacities are the per-SLR capacities times the SLR count.
+
+What the lowering does, op by op:
+
+* **Fusion.** Element-wise ops that consume a linear layer's output (RoPE, the FFN activation, the gate
+  product, residual adds, the MoE combine) run on the SFU as the tile leaves the matrix engine; softmax is
+  fused into the Q K^T op. Every (fused) op ends with a barrier, so consecutive ops never overlap.
+* **Engine choice.** A linear layer runs in MV mode when that takes fewer padded MAC-cycles than MM mode
+  (decode, small batches), else in MM mode (prefill).
+* **Tiling to buffers.** MV mode streams weight tiles of ``mv_tile_outputs`` columns into the A buffer; the
+  reduction dimension is split until ``min_buffer_depth`` tiles fit, and the number of tiles that fit is
+  the pipeline depth (a load waits for the MV that frees its slot). MM mode keeps a 128-row activation tile
+  in the A buffer and streams ``K x mm_tile_cols`` weight tiles into the B buffer, re-streaming the weights
+  for every 128-row tile. Weights are held on chip at the engine's operand width, non-zeros only.
+* **Placement.** Weights, the KV cache and spilled activations are interleaved over every SLR's A-buffer
+  channel group (attached path). The B buffer's port is attached to one channel per SLR, so B-buffer
+  loads cross the HBM switch (cross path).
+* **Always-on-chip decode.** In decode, activations stay in the global buffer between ops when they fit;
+  otherwise every op loads its input from and stores its output to HBM.
+* **Attention.** Decode attention runs on the MV engine per KV head (keys/values loaded once per KV head
+  and reused by the query heads of its group, GQA); prefill attention runs on the MM engine per head and
+  128-row query tile over the key blocks its (block-sparse, causal) mask keeps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config.hardware import AttentionSparsityConfig, HardwareConfig
+from ..errors import CapacityError, MappingError
+from ..workload.graph import Graph, Op
+from .isa import (LOAD, MM, MV, PATH_ATTACHED, PATH_CROSS, REGIONS, SFU, SFU_FUNCS, STORE, TRACE_DTYPE, Block,
+                  Program)
+
+__all__ = ["UNITS", "FpgaCompiler", "kept_key_blocks", "mask_kept_fraction"]
+
+#: the units of the FlightLLM-style device, indexed by the trace's ``unit`` column
+UNITS: tuple[str, ...] = ("load", "store", "mm", "mv", "sfu")
+_UNIT_OF = {LOAD: 0, STORE: 1, MM: 2, MV: 3, SFU: 4}
+_R_W, _R_KV, _R_ACT, _R_TAB = (REGIONS.index(r) for r in ("weights", "kv_cache", "activations", "tables"))
+_F = {name: i for i, name in enumerate(SFU_FUNCS)}
+
+# element-wise ops that fuse into the producing linear layer, with their SFU function and passes
+_EPILOGUE = {"rope": ("rope", 3), "activation": ("activation", 1), "eltwise_mul": ("eltwise", 1),
+             "eltwise_add": ("eltwise", 1), "moe_combine": ("eltwise", 0)}
+
+
+def _ceil(a: float, b: float) -> int:
+    return int(-(-a // b))
+
+
+def kept_key_blocks(q_lo: int, q_hi: int, past: int, kv_len: int, mask: AttentionSparsityConfig,
+                    block: int) -> list[tuple[int, int]]:
+    """Key ranges (start, stop), in ``block``-token steps, that queries ``q_lo..q_hi-1`` attend to.
+
+    Query row r sits at position ``past + r`` and sees keys up to its own position (causal). With the
+    ``sink_window`` pattern a query in mask block qb keeps key blocks kb < sink_blocks and
+    kb > qb - window_blocks (mask blocks of ``mask.block_tokens`` tokens); ``dense`` keeps every causal block.
+    """
+    mb = mask.block_tokens
+    last_pos = min(past + q_hi - 1, kv_len - 1)
+    qb_lo, qb_hi = (past + q_lo) // mb, last_pos // mb
+    kept_mb: set[int] = set()
+    for qb in range(qb_lo, qb_hi + 1):
+        for kb in range(qb + 1):
+            if mask.pattern == "dense" or kb < mask.sink_blocks or kb > qb - mask.window_blocks:
+                kept_mb.add(kb)
+    out: list[tuple[int, int]] = []
+    for kb in sorted(kept_mb):
+        for start in range(kb * mb, min((kb + 1) * mb, last_pos + 1), block):
+            stop = min(start + block, last_pos + 1)
+            if out and out[-1][1] == start:
+                out[-1] = (out[-1][0], stop)
+            else:
+                out.append((start, stop))
+    return out
+
+
+def mask_kept_fraction(length: int, mask: AttentionSparsityConfig) -> float:
+    """Fraction of the causal mask blocks of a ``length``-token prefill that the pattern keeps."""
+    nb = _ceil(length, mask.block_tokens)
+    causal = kept = 0
+    for qb in range(nb):
+        for kb in range(qb + 1):
+            causal += 1
+            if mask.pattern == "dense" or kb < mask.sink_blocks or kb > qb - mask.window_blocks:
+                kept += 1
+    return kept / causal
+
+
+class _Trace:
+    """Appends instructions of one block; returns each instruction's index for dependencies."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, ...]] = []
+        self.op = 0
+
+    def _add(self, opcode: int, deps: tuple[int, ...], *, rows: int = 0, cols: int = 0, red: int = 0,
+             density: float = 1.0, passes: int = 0, func: int = 0, nbytes: int = 0, chans: tuple[int, int, int] = (0, 0, 1),
+             path: int = 0, region: int = 0, addr: int = 0, macs: int = 0) -> int:
+        d = [x for x in deps if x is not None and x >= 0]
+        if len(d) > 3:
+            raise AssertionError("an instruction waits for at most three others")
+        d += [-1] * (3 - len(d))
+        self.rows.append((opcode, _UNIT_OF[opcode], rows, cols, red, int(round(density * 1_000_000)), passes, func,
+                          int(nbytes), chans[0], chans[1], chans[2], path, region, int(addr), int(macs),
+                          d[0], d[1], d[2], self.op))
+        return len(self.rows) - 1
+
+    def load(self, nbytes: int, chans: tuple[int, int, int], path: int, region: int, addr: int = 0,
+             deps: tuple[int, ...] = ()) -> int:
+        return self._add(LOAD, deps, nbytes=nbytes, chans=chans, path=path, region=region, addr=addr)
+
+    def store(self, nbytes: int, chans: tuple[int, int, int], region: int, addr: int = 0,
+              deps: tuple[int, ...] = ()) -> int:
+        return self._add(STORE, deps, nbytes=nbytes, chans=chans, path=PATH_ATTACHED, region=region, addr=addr)
+
+    def compute(self, opcode: int, rows: int, cols: int, red: int, density: float, deps: tuple[int, ...] = ()) -> int:
+        macs = int(round(rows * cols * red * density))
+        return self._add(opcode, deps, rows=rows, cols=cols, red=red, density=density, macs=macs)
+
+    def sfu(self, func: str, rows: int, cols: int, passes: int, deps: tuple[int, ...] = ()) -> int:
+        return self._add(SFU, deps, rows=rows, cols=cols, passes=passes, func=_F[func])
+
+    def array(self) -> np.ndarray:
+        return np.array(self.rows, dtype=TRACE_DTYPE)
+
+
+@dataclass(frozen=True)
+class _Dev:
+    """Derived device parameters the lowering needs (device-wide: per-SLR values times the SLR count)."""
+
+    n_slr: int
+    a_chans: tuple[int, int, int]
+    b_chans: tuple[int, int, int]
+    cap_a_mv: float
+    cap_a_mm: float
+    cap_b: float
+    cap_g: float
+    op_bytes: float
+    mm_tile_m: int
+    mm_tile_n: int
+    mv_tile: int
+    rb: int
+    min_depth: int
+    mm_rate: float  # padded MACs per cycle, MM mode (device)
+    mv_rate: float
+    on_chip_decode: bool
+    prefill_mask: AttentionSparsityConfig
+    capacity: float
+
+
+class FpgaCompiler:
+    """Compiles graphs into :class:`Program` s for a FlightLLM-style FPGA described by a hwconfig."""
+
+    units = UNITS
+
+    def __init__(self, hw: HardwareConfig) -> None:
+        self.hw = hw
+        me, bufs, mp = hw.compute.matrix_engine, hw.buffers, hw.mapping
+        n = hw.slrs.count
+        group = mp.a_buffer_channels
+        mem = hw.weight_memory
+        if mp.b_buffer_channels not in (1, group):
+            raise MappingError("b_buffer_channels must be 1 or equal to a_buffer_channels",
+                               key_path="mapping.b_buffer_channels", hint=f"use 1 or {group}")
+        b_chans = (0, n, group) if mp.b_buffer_channels == 1 else (0, n * group, 1)
+        self.dev = _Dev(
+            n_slr=n, a_chans=(0, n * group, 1), b_chans=b_chans,
+            cap_a_mv=bufs.a_buffer.capacity_bytes(mv_mode=True) * n, cap_a_mm=bufs.a_buffer.capacity_bytes() * n,
+            cap_b=bufs.b_buffer.capacity_bytes() * n, cap_g=bufs.global_buffer.capacity_bytes() * n,
+            op_bytes=me.operand_bits / 8, mm_tile_m=me.mm_tile_rows, mm_tile_n=me.mm_tile_cols,
+            mv_tile=me.mv_tile_outputs, rb=me.reduction_block, min_depth=mp.min_buffer_depth,
+            mm_rate=me.mm_parallelism.macs_per_cycle * n, mv_rate=me.mv_parallelism.macs_per_cycle * n,
+            on_chip_decode=mp.always_on_chip_decode, prefill_mask=hw.deployment.prefill_attention,
+            capacity=mem.capacity_bytes,
+        )
+
+    # ------------------------------------------------------------------------------------------ public
+    def bucket(self, phase: str, length: int) -> int:
+        """Length-adaptive compilation: the token count an instruction template is compiled for."""
+        b = self.hw.mapping.length_buckets.prefill if phase == "prefill" else self.hw.mapping.length_buckets.decode
+        return _ceil(length, b) * b
+
+    def check_capacity(self, graph: Graph, batch: int, max_tokens: int) -> None:
+        """Fail clearly when weights plus the full KV cache do not fit the weight memory."""
+        num_kv = graph.sections[1].ops
+        kv_op = next(op for op in num_kv if op.kind == "kv_append")
+        per_token = sum(t.bytes for t in kv_op.outputs) // max(1, kv_op.attr("q_len") * kv_op.attr("batch"))
+        kv_bytes = per_token * batch * max_tokens * graph.sections[1].repeat
+        weights = graph.parameter_bytes
+        need = weights + kv_bytes
+        if need > self.dev.capacity:
+            name = self.hw.mapping.weight_memory
+            raise CapacityError(
+                f"{graph.model} needs {need / 2**30:.2f} GiB ({weights / 2**30:.2f} GiB weights + "
+                f"{kv_bytes / 2**30:.2f} GiB KV cache for {batch} x {max_tokens} tokens) but memory "
+                f"{name!r} of {self.hw.name} holds {self.dev.capacity / 2**30:.2f} GiB",
+                key_path=f"memories.{name}.channel_capacity",
+                hint="use lower-precision weights (deployment.formats.weights), fewer tokens or a smaller batch, "
+                     "a smaller model, or a device with more memory")
+
+    def compile(self, graph: Graph) -> Program:
+        """Lower ``graph`` (lengths already bucketed by the caller) into a program of barrier-ended blocks."""
+        decode = graph.phase == "decode"
+        blocks: list[Block] = []
+        index: dict[tuple[str, str], int] = {}
+        seq: list[tuple[int, int]] = []
+        for sec in graph.sections:
+            compiled = [self._lower_group(grp, graph, decode) for grp in self._fuse(sec.ops)]
+            ids = []
+            for blk in compiled:
+                if blk is None:
+                    continue
+                ident = (blk.key, blk.name)  # same content under another name is another block (for reports)
+                if ident not in index:
+                    index[ident] = len(blocks)
+                    blocks.append(blk)
+                ids.append(index[ident])
+            for rep in range(sec.repeat):
+                seq.extend((bid, rep if sec.name == "layer" else 0) for bid in ids)
+        layer_w = sum(t.bytes for op in graph.sections[1].ops for t in op.params)
+        kv_layer = graph.batch * graph.kv_len * sum(
+            t.bytes // max(1, t.shape[1]) for op in graph.sections[1].ops if op.kind == "kv_append" for t in op.outputs)
+        w_total = layer_w * graph.sections[1].repeat
+        base = (0, w_total, w_total + kv_layer * graph.sections[1].repeat, 0)
+        base = (base[0], base[1], base[2], base[2] + 64 * 2**20)
+        return Program(UNITS, tuple(blocks), np.array(seq, dtype=np.int64).reshape(-1, 2), base,
+                       (layer_w, kv_layer, 0, 0),
+                       {"phase": graph.phase, "batch": graph.batch, "q_len": graph.q_len, "kv_len": graph.kv_len})
+
+    # ------------------------------------------------------------------------------------------ fusion
+    @staticmethod
+    def _fuse(ops: tuple[Op, ...]) -> list[list[Op]]:
+        groups: list[list[Op]] = []
+        i = 0
+        while i < len(ops):
+            grp = [ops[i]]
+            j = i + 1
+            if ops[i].kind == "linear":
+                while j < len(ops) and ops[j].kind in _EPILOGUE:
+                    grp.append(ops[j])
+                    j += 1
+            elif ops[i].kind == "attention_qk" and j < len(ops) and ops[j].kind == "softmax":
+                grp.append(ops[j])
+                j += 1
+            elif ops[i].kind == "embedding" and j < len(ops) and ops[j].kind == "pos_embedding":
+                grp.append(ops[j])
+                j += 1
+            groups.append(grp)
+            i = j
+        return groups
+
+    def _on_chip(self, graph: Graph, decode: bool) -> bool:
+        if not (decode and self.dev.on_chip_decode):
+            return False
+        # the widest activation of a layer (the FFN's inner width, or the attention scores) must fit
+        m_rows = graph.batch * graph.q_len
+        widest = 0
+        for op in graph.sections[1].ops:
+            for t in op.outputs:
+                if t.role == "activation":
+                    widest = max(widest, t.bytes)
+        return 3 * widest <= self.dev.cap_g or m_rows == 0
+
+    # ------------------------------------------------------------------------------------------ lowering
+    def _lower_group(self, grp: list[Op], graph: Graph, decode: bool) -> Block | None:
+        tr = _Trace()
+        on_chip = self._on_chip(graph, decode)
+        head = grp[0]
+        kind = head.kind
+        if kind == "linear":
+            self._linear(tr, head, grp[1:], graph, on_chip)
+        elif kind in ("attention_qk", "attention_pv"):
+            if decode:
+                self._attention_mv(tr, head, grp[1:], graph, on_chip)
+            else:
+                self._attention_mm(tr, head, grp[1:], graph)
+        elif kind == "kv_append":
+            if on_chip:  # the new keys/values are in the global buffer: write them into the cache
+                for t in head.outputs:
+                    tr.store(t.bytes, self.dev.a_chans, _R_KV)
+            # otherwise the K/V projections already stored their outputs into the cache region
+        elif kind == "embedding":
+            self._embedding(tr, grp, on_chip)
+        elif kind in ("norm", "softmax", "moe_topk", "eltwise_add", "eltwise_mul", "activation", "rope",
+                      "moe_combine"):
+            self._sfu_op(tr, head, on_chip)
+        else:
+            raise MappingError(f"op kind {kind!r} ({head.name}) has no lowering on an FPGA target",
+                               hint="remove the op from the workload or add a lowering in accelsim/compiler/fpga.py")
+        if not tr.rows:
+            return None
+        return Block.make(tr.array(), tuple(op.name for op in grp), tuple(op.kind for op in grp))
+
+    def _epilogue(self, tr: _Trace, fused: list[Op], rows: int, cols: int, last: int, on_chip: bool,
+                  a_bytes: float) -> int:
+        """SFU work of fused element-wise ops on a rows x cols output tile; loads their second operands."""
+        for f in fused:
+            func, passes = _EPILOGUE[f.kind]
+            if f.kind == "moe_combine":
+                passes = int(f.attr("top_k", 1))
+            extra = -1
+            if f.kind == "rope":  # the sin/cos rows of the token positions
+                extra = tr.load(_ceil(2 * rows * cols * a_bytes, 1), self.dev.a_chans, PATH_ATTACHED, _R_TAB)
+            elif f.kind in ("eltwise_add", "eltwise_mul") and not on_chip:
+                extra = tr.load(_ceil(rows * cols * a_bytes, 1), self.dev.a_chans, PATH_ATTACHED, _R_ACT)
+            last = tr.sfu(func, rows, cols, passes, deps=(last, extra))
+        return last
+
+    def _linear(self, tr: _Trace, op: Op, fused: list[Op], graph: Graph, on_chip: bool) -> None:
+        d = self.dev
+        rows, k, n = op.attr("rows"), op.attr("k"), op.attr("n")
+        groups, dens = op.attr("groups", 1), op.attr("density", 1.0)
+        w = op.params[0]
+        w_bits = w.bits
+        a_bytes = op.inputs[0].bits / 8
+        out_t = op.outputs[0]
+        out_region, out_bytes = _R_ACT, out_t.bits / 8
+        if op.name in ("k_proj", "v_proj"):  # their outputs are the new cache entries
+            kv_t = next(o for o2 in graph.sections[1].ops if o2.kind == "kv_append" for o in o2.outputs)
+            out_region, out_bytes = _R_KV, kv_t.bits / 8
+        bias_bytes = sum(t.bytes for t in op.params[1:] if t.role == "bias")
+        # engine choice: fewer padded MAC-cycles wins
+        mm_cycles = _ceil(rows, d.mm_tile_m) * d.mm_tile_m * _ceil(n, d.mm_tile_n) * d.mm_tile_n / d.mm_rate
+        mv_cycles = rows * _ceil(n, d.mv_tile) * d.mv_tile / d.mv_rate
+        use_mv = mv_cycles <= mm_cycles
+        bias = tr.load(bias_bytes, d.b_chans, PATH_ATTACHED, _R_W) if bias_bytes else -1
+        stored_in_place = on_chip and out_region == _R_ACT
+        keep_out = on_chip  # decode on chip: outputs stay in the global buffer (K/V written by kv_append)
+        if use_mv:
+            self._linear_mv(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
+                            bias, on_chip, keep_out)
+        else:
+            self._linear_mm(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
+                            bias, on_chip)
+        del stored_in_place
+
+    def _split_k(self, op: Op, k: int, tile_cols: int, dens: float, capacity: float) -> tuple[list[tuple[int, int]], int]:
+        """Reduction chunks so that min_buffer_depth weight tiles fit ``capacity``; and how many tiles fit."""
+        d = self.dev
+        slot = capacity / d.min_depth
+        per_k = tile_cols * d.op_bytes * dens
+        if per_k * min(k, d.rb) > slot:
+            raise MappingError(
+                f"{op.name}: a {tile_cols}-column weight tile of {d.rb} reduction rows does not fit "
+                f"{d.min_depth} times in the buffer ({capacity / 2**20:.2f} MiB over all SLRs)",
+                key_path="buffers", hint="enlarge the buffers, lower mapping.min_buffer_depth or the tile size")
+        splits = max(1, _ceil(per_k * k, slot))
+        kc = min(k, _ceil(_ceil(k, splits), d.rb) * d.rb)
+        while per_k * kc > slot:
+            kc -= d.rb
+        chunks = [(k0, min(kc, k - k0)) for k0 in range(0, k, kc)]
+        depth = max(d.min_depth, int(capacity // (per_k * kc)))
+        return chunks, depth
+
+    def _linear_mv(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,
+                   w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int, on_chip: bool,
+                   keep_out: bool) -> None:
+        d = self.dev
+        chunks, depth = self._split_k(op, k, d.mv_tile, dens, d.cap_a_mv)
+        vec = k * d.op_bytes
+        rows_per_pass = int(d.cap_b // vec)
+        if rows_per_pass < 1:
+            raise MappingError(f"{op.name}: an input vector of {k} elements does not fit the B buffer",
+                               key_path="buffers.b_buffer", hint="enlarge the B buffer (depth or banks)")
+        rows_per_pass = min(rows, rows_per_pass)
+        inp = -1
+        if not on_chip:
+            inp = tr.load(_ceil(rows * groups * k * a_bytes, 1), d.b_chans, PATH_CROSS, _R_ACT)
+        hist: list[int] = []
+        addr = 0
+        for _g in range(groups):
+            for r0 in range(0, rows, rows_per_pass):
+                r = min(rows_per_pass, rows - r0)
+                for c0 in range(0, n, d.mv_tile):
+                    cols = min(d.mv_tile, n - c0)
+                    last = -1
+                    for k0, kl in chunks:
+                        slot = hist[-depth] if len(hist) >= depth else -1
+                        nbytes = _ceil(cols * kl * dens * w_bits / 8, 1)
+                        ld = tr.load(nbytes, d.a_chans, PATH_ATTACHED, _R_W, addr, deps=(slot,))
+                        addr += nbytes
+                        last = tr.compute(MV, r, cols, kl, dens, deps=(ld, inp, bias))
+                        hist.append(last)
+                    last = self._epilogue(tr, fused, r, cols, last, on_chip, a_bytes)
+                    if not keep_out:
+                        tr.store(_ceil(r * cols * out_bytes, 1), d.a_chans, out_region, deps=(last,))
+
+    def _linear_mm(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,
+                   w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int, on_chip: bool) -> None:
+        d = self.dev
+        tile_a = min(rows, d.mm_tile_m) * k * d.op_bytes
+        depth_a = int(d.cap_a_mm // tile_a)
+        if depth_a < 1:
+            raise MappingError(f"{op.name}: a {min(rows, d.mm_tile_m)} x {k} activation tile does not fit the A buffer",
+                               key_path="buffers.a_buffer", hint="enlarge the A buffer (depth or banks)")
+        chunks, depth_b = self._split_k(op, k, d.mm_tile_n, dens, d.cap_b)
+        hist: list[int] = []
+        a_hist: list[int] = []
+        addr = 0
+        for _g in range(groups):
+            for r0 in range(0, rows, d.mm_tile_m):
+                r = min(d.mm_tile_m, rows - r0)
+                slot_a = a_hist[-depth_a] if len(a_hist) >= depth_a else -1
+                lda = tr.load(_ceil(r * k * a_bytes, 1), d.a_chans, PATH_ATTACHED, _R_ACT, deps=(slot_a,))
+                last = -1
+                for c0 in range(0, n, d.mm_tile_n):
+                    cols = min(d.mm_tile_n, n - c0)
+                    for k0, kl in chunks:
+                        slot = hist[-depth_b] if len(hist) >= depth_b else -1
+                        nbytes = _ceil(cols * kl * dens * w_bits / 8, 1)
+                        ldb = tr.load(nbytes, d.b_chans, PATH_CROSS, _R_W, addr, deps=(slot,))
+                        addr += nbytes
+                        last = tr.compute(MM, r, cols, kl, dens, deps=(ldb, lda, bias))
+                        hist.append(last)
+                    tail = self._epilogue(tr, fused, r, cols, last, on_chip, a_bytes)
+                    tr.store(_ceil(r * cols * out_bytes, 1), d.a_chans, out_region, deps=(tail,))
+                a_hist.append(last)
+            addr = 0
+
+    def _attention_mv(self, tr: _Trace, op: Op, fused: list[Op], graph: Graph, on_chip: bool) -> None:
+        """Decode attention on the MV engine: per KV head, load K (or V) once, one MV per query head."""
+        d = self.dev
+        b, hq, hkv, hd, kv = (op.attr(x) for x in ("batch", "heads", "kv_heads", "head_dim", "kv_len"))
+        group = hq // hkv
+        kv_t = op.inputs[1]
+        kv_bytes = kv_t.bits / 8
+        a_bytes = op.outputs[0].bits / 8
+        qk = op.kind == "attention_qk"
+        # tokens per chunk so that min_depth chunks of one head fit the A buffer
+        per_tok = hd * d.op_bytes
+        tc = int(d.cap_a_mv / d.min_depth // per_tok) // d.rb * d.rb
+        if tc < d.rb:
+            raise MappingError(f"{op.name}: {d.rb} tokens of one head do not fit the A buffer",
+                               key_path="buffers.a_buffer", hint="enlarge the A buffer")
+        chunks = [(t0, min(tc, kv - t0)) for t0 in range(0, kv, tc)]
+        depth = max(d.min_depth, int(d.cap_a_mv // (min(tc, kv) * per_tok)))
+        inp = -1
+        if not on_chip:  # queries (QK) or probabilities (PV) come from HBM
+            src = hq * (hd if qk else kv) * b
+            inp = tr.load(_ceil(src * a_bytes, 1), d.b_chans, PATH_CROSS, _R_ACT)
+        hist: list[int] = []
+        for _s in range(b):
+            for _h in range(hkv):
+                last_mv = [-1] * group
+                for t0, tl in chunks:
+                    slot = hist[-depth] if len(hist) >= depth else -1
+                    ld = tr.load(_ceil(tl * hd * kv_bytes, 1), d.a_chans, PATH_ATTACHED, _R_KV, deps=(slot,))
+                    for q in range(group):
+                        if qk:  # scores of one query over tl keys: tl outputs, reduction over the head dim
+                            mv = tr.compute(MV, 1, tl, hd, 1.0, deps=(ld, inp))
+                        else:  # context of one query: hd outputs, reduction over tl values
+                            mv = tr.compute(MV, 1, hd, tl, 1.0, deps=(ld, inp))
+                        last_mv[q] = mv
+                    hist.append(mv)
+                for q in range(group):
+                    last = last_mv[q]
+                    for f in fused:  # softmax over the whole row of scores
+                        last = tr.sfu("softmax", 1, kv, 2, deps=(last,))
+                    if not on_chip:
+                        cols = kv if qk else hd
+                        tr.store(_ceil(cols * a_bytes, 1), d.a_chans, _R_ACT, deps=(last,))
+
+    def _attention_mm(self, tr: _Trace, op: Op, fused: list[Op], graph: Graph) -> None:
+        """Prefill attention on the MM engine: per head and 128-row query tile, over the kept key blocks."""
+        d = self.dev
+        b, hq, hd, q_len, kv = (op.attr(x) for x in ("batch", "heads", "head_dim", "q_len", "kv_len"))
+        past = kv - q_len
+        kv_bytes = op.inputs[1].bits / 8
+        a_bytes = op.outputs[0].bits / 8
+        qk = op.kind == "attention_qk"
+        hist: list[int] = []
+        for _s in range(b):
+            for _h in range(hq):
+                for r0 in range(0, q_len, d.mm_tile_m):
+                    r = min(d.mm_tile_m, q_len - r0)
+                    runs = kept_key_blocks(r0, r0 + r, past, kv, d.prefill_mask, d.mm_tile_n)
+                    keys = sum(stop - start for start, stop in runs)
+                    if qk:
+                        # Q tile in the A buffer; K^T blocks of 16 keys stream through the B buffer
+                        lda = tr.load(_ceil(r * hd * a_bytes, 1), d.a_chans, PATH_ATTACHED, _R_ACT)
+                        last = -1
+                        for start, stop in runs:
+                            for k0 in range(start, stop, d.mm_tile_n):
+                                kn = min(d.mm_tile_n, stop - k0)
+                                slot = hist[-2] if len(hist) >= 2 else -1
+                                ldb = tr.load(_ceil(kn * hd * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV, deps=(slot,))
+                                last = tr.compute(MM, r, kn, hd, 1.0, deps=(ldb, lda))
+                                hist.append(last)
+                        for _f in fused:
+                            last = tr.sfu("softmax", r, keys, 2, deps=(last,))
+                        tr.store(_ceil(r * keys * a_bytes, 1), d.a_chans, _R_ACT, deps=(last,))
+                    else:
+                        # probabilities in the A buffer; V blocks (keys x 16 head columns) through the B buffer
+                        lda = tr.load(_ceil(r * keys * a_bytes, 1), d.a_chans, PATH_ATTACHED, _R_ACT)
+                        for c0 in range(0, hd, d.mm_tile_n):
+                            cn = min(d.mm_tile_n, hd - c0)
+                            slot = hist[-2] if len(hist) >= 2 else -1
+                            ldb = tr.load(_ceil(keys * cn * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV, deps=(slot,))
+                            mm = tr.compute(MM, r, cn, keys, 1.0, deps=(ldb, lda))
+                            hist.append(mm)
+                            tr.store(_ceil(r * cn * a_bytes, 1), d.a_chans, _R_ACT, deps=(mm,))
+
+    def _sfu_op(self, tr: _Trace, op: Op, on_chip: bool) -> None:
+        """A standalone SFU op (norms, ...) over rows x cols, pipelined in row chunks through the global buffer."""
+        d = self.dev
+        rows, cols = op.attr("rows"), op.attr("cols")
+        a_bytes = op.inputs[0].bits / 8
+        if op.kind == "norm":
+            func, passes = "norm", 2
+        elif op.kind == "softmax":
+            func, passes = "softmax", 2
+        elif op.kind == "moe_topk":
+            func, passes = "topk", 2
+        else:
+            func, passes = _EPILOGUE[op.kind]
+            passes = max(1, passes)
+        params = sum(t.bytes for t in op.params)
+        pld = tr.load(params, d.a_chans, PATH_ATTACHED, _R_W) if params else -1
+        chunk = max(1, min(rows, d.rb, int(d.cap_g / d.min_depth // max(1, cols * d.op_bytes))))
+        n_inputs = len(op.inputs)
+        hist: list[int] = []
+        for r0 in range(0, rows, chunk):
+            r = min(chunk, rows - r0)
+            ld = -1
+            if not on_chip:
+                slot = hist[-d.min_depth] if len(hist) >= d.min_depth else -1
+                ld = tr.load(_ceil(n_inputs * r * cols * a_bytes, 1), d.a_chans, PATH_ATTACHED, _R_ACT, deps=(slot,))
+            s = tr.sfu(func, r, cols, passes, deps=(ld, pld))
+            hist.append(s)
+            if not on_chip:
+                tr.store(_ceil(r * cols * a_bytes, 1), d.a_chans, _R_ACT, deps=(s,))
+
+    def _embedding(self, tr: _Trace, grp: list[Op], on_chip: bool) -> None:
+        d = self.dev
+        emb = grp[0]
+        rows, cols = emb.attr("rows"), emb.attr("cols")
+        last = tr.load(emb.params[0].bytes, d.a_chans, PATH_ATTACHED, _R_TAB)
+        for extra in grp[1:]:  # learned positions: gather and add
+            ld = tr.load(extra.params[0].bytes, d.a_chans, PATH_ATTACHED, _R_TAB)
+            last = tr.sfu("eltwise", rows, cols, 1, deps=(last, ld))
+        if not on_chip:
+            tr.store(emb.outputs[0].bytes, d.a_chans, _R_ACT, deps=(last,))

@@ -1,0 +1,197 @@
+"""The SimPy engine: runs programs of instruction blocks on a device model, in integer picoseconds.
+
+Within a block there is one SimPy process per unit. A unit takes its instructions in program order; an
+instruction starts when the unit is free and the instructions it depends on have delivered their data;
+compute instructions take the time their kernel gives, memory instructions go through the memory model
+(which may delay them while their channels are busy, and delivers data after the memory latency). A block
+ends with a barrier: every instruction has delivered, plus the barrier's cycles.
+
+Exact reuse: a block's outcome (duration, busy time and counts per unit, bytes per channel, the memory
+state it leaves) is recorded under the block's content hash and the memory state it started from. When
+the same block starts from the same state again (the next layer, the next decode step in the same
+length bucket) the recorded outcome is replayed instead of re-simulated; ``fidelity="exact"`` turns
+this off, and the tests show both give identical numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Generator, Iterable
+
+import numpy as np
+import simpy
+
+from ..compiler.isa import LOAD, STORE, Block, Program
+from ..config.hardware import HardwareConfig
+from .registry import COMPUTE_MODELS, MEMORY_MODELS
+from .runstats import Outcome, PhaseStats, RunStats
+
+__all__ = ["Engine", "FIDELITIES"]
+
+FIDELITIES = ("cycle", "exact")
+
+
+class Engine:
+    """Simulates programs on one device; accumulates a :class:`RunStats` over successive ``run`` calls."""
+
+    def __init__(self, hw: HardwareConfig, units: tuple[str, ...], fidelity: str = "cycle",
+                 timeline: bool = False) -> None:
+        if fidelity not in FIDELITIES:
+            raise ValueError(f"fidelity must be one of {FIDELITIES}, got {fidelity!r}")
+        self.hw = hw
+        self.units = units
+        self.reuse = fidelity == "cycle"
+        self.compute = COMPUTE_MODELS[hw.kind](hw)
+        mem_cfg = hw.weight_memory
+        self.memory = MEMORY_MODELS[mem_cfg.model](hw.mapping.weight_memory, mem_cfg)
+        self.period_ps = 1e12 / hw.clocks.main
+        self.barrier_ps = int(round(hw.mapping.barrier_cycles * self.period_ps))
+        self.stats = RunStats(units, hw.mapping.weight_memory, self.memory.channels, hw.clocks.main,
+                              timeline=[] if timeline else None)
+        self.env = simpy.Environment()
+        self._t = 0  # virtual time: env.now plus replayed blocks not yet turned into a SimPy timeout
+        self._memo: dict[tuple[str, bytes], int] = {}
+        self._block_cache: dict[str, tuple] = {}
+
+    # ------------------------------------------------------------------------------------------ driver
+    def run(self, phases: Iterable[tuple[str, Program]]) -> RunStats:
+        """Run each (label, program) in order, continuing from where the previous call ended."""
+        self.env.process(self._driver(list(phases)))
+        self.env.run()
+        return self.stats
+
+    def _driver(self, phases: list[tuple[str, Program]]) -> Generator:
+        env, st, mem = self.env, self.stats, self.memory
+        for label, prog in phases:
+            ph = PhaseStats(label)
+            t_start = self._t
+            base = np.asarray(prog.region_base or (0, 0, 0, 0), dtype=np.int64)
+            stride = np.asarray(prog.region_stride or (0, 0, 0, 0), dtype=np.int64)
+            for bi, layer in prog.sequence.tolist():
+                blk = prog.blocks[bi]
+                key = (blk.key, mem.state_key(self._t)) if self.reuse else None
+                oid = self._memo.get(key) if key is not None else None
+                if oid is None:
+                    if self._t > env.now:
+                        yield env.timeout(self._t - env.now)
+                    oid = yield from self._simulate(blk, base + layer * stride)
+                    self._t = env.now
+                    if key is not None:
+                        self._memo[key] = oid
+                    st.blocks_simulated += 1
+                    if st.timeline is not None:
+                        self._record_timeline(label, blk.name, oid, self._t - st.outcomes[oid].duration_ps)
+                else:
+                    o = st.outcomes[oid]
+                    if st.timeline is not None:
+                        self._record_timeline(label, blk.name, oid, self._t)
+                    self._t += o.duration_ps
+                    mem.restore(o.mem_end_state, self._t)
+                    st.blocks_reused += 1
+                run_key = (oid, blk.name)
+                ph.runs[run_key] = ph.runs.get(run_key, 0) + 1
+            ph.duration_ps = self._t - t_start
+            st.phases.append(ph)
+        if self._t > env.now:
+            yield env.timeout(self._t - env.now)
+
+    def _record_timeline(self, label: str, name: str, oid: int, t0: int) -> None:
+        o = self.stats.outcomes[oid]
+        assert self.stats.timeline is not None
+        for u, s, e, busy in o.spans:
+            self.stats.timeline.append((label, name, self.units[u], t0 + s, e - s, busy))
+
+    # ------------------------------------------------------------------------------------------ one block
+    def _prepare(self, blk: Block) -> tuple:
+        """Per-block constants: columns as Python lists, compute durations, instruction indices per unit."""
+        cached = self._block_cache.get(blk.key)
+        if cached is None:
+            tr = blk.trace
+            dur = self.compute.durations(tr).tolist()
+            cols = {f: tr[f].tolist() for f in ("opcode", "unit", "dep0", "dep1", "dep2", "bytes", "chan_lo", "chan_n",
+                                                "chan_stride", "path", "region", "addr", "macs")}
+            units = tr["unit"]
+            per_unit = [np.nonzero(units == u)[0].tolist() for u in range(len(self.units))]
+            cached = (cols, dur, per_unit)
+            self._block_cache[blk.key] = cached
+        return cached
+
+    def _simulate(self, blk: Block, region_addr: np.ndarray) -> Generator:
+        env, mem, st = self.env, self.memory, self.stats
+        cols, dur, per_unit = self._prepare(blk)
+        n_units = len(self.units)
+        t0 = env.now
+        counters0 = {k: v.copy() for k, v in mem.counters().items()}
+        n = len(dur)
+        end = [-1] * n
+        waiters: dict[int, simpy.Event] = {}
+        acc_busy = [0] * n_units
+        acc_instr = [0] * n_units
+        acc_macs = [0] * n_units
+        first = [-1] * n_units
+        last = [0] * n_units
+        base = region_addr.tolist()
+        procs = [env.process(self._unit(u, idxs, cols, dur, end, waiters, base, acc_busy, acc_instr, acc_macs, first, last))
+                 for u, idxs in enumerate(per_unit) if idxs]
+        yield env.all_of(procs)
+        t_done = max(max(end), env.now) if n else env.now
+        yield env.timeout(t_done - env.now + self.barrier_ps)
+        counters1 = mem.counters()
+        spans = tuple((u, first[u] - t0, last[u] - t0, acc_busy[u]) for u in range(n_units) if first[u] >= 0)
+        o = Outcome(
+            block_name=blk.name, op_kinds=blk.op_kinds, duration_ps=env.now - t0,
+            unit_busy_ps=np.array(acc_busy, np.int64), unit_instructions=np.array(acc_instr, np.int64),
+            unit_macs=np.array(acc_macs, np.int64),
+            chan_read=counters1["bytes_read"] - counters0["bytes_read"],
+            chan_written=counters1["bytes_written"] - counters0["bytes_written"],
+            chan_accesses=counters1["accesses"] - counters0["accesses"],
+            mem_end_state=mem.snapshot(env.now), spans=spans,
+        )
+        st.outcomes.append(o)
+        return len(st.outcomes) - 1
+
+    def _unit(self, u: int, idxs: list[int], cols: dict[str, list[int]], dur: list[int], end: list[int],
+              waiters: dict[int, simpy.Event], base: list[int], acc_busy: list[int], acc_instr: list[int],
+              acc_macs: list[int], first: list[int], last: list[int]) -> Generator:
+        env, mem, st = self.env, self.memory, self.stats
+        opcode, dep0, dep1, dep2 = cols["opcode"], cols["dep0"], cols["dep1"], cols["dep2"]
+        busy = 0
+        for i in idxs:
+            for d in (dep0[i], dep1[i], dep2[i]):
+                if d < 0:
+                    continue
+                e = end[d]
+                if e < 0:  # its producer has not issued yet: wait to be told
+                    ev = waiters.get(d)
+                    if ev is None:
+                        ev = waiters[d] = env.event()
+                    yield ev
+                    st.events += 1
+                    e = end[d]
+                if e > env.now:
+                    yield env.timeout(e - env.now)
+                    st.events += 1
+            now = env.now
+            op = opcode[i]
+            if op == LOAD or op == STORE:
+                addr = base[cols["region"][i]] + cols["addr"][i]
+                s, finish, ready = mem.access(now, cols["chan_lo"][i], cols["chan_n"][i], cols["chan_stride"][i],
+                                              cols["bytes"][i], op == STORE, cols["path"][i], addr)
+                end[i] = ready
+                busy += finish - s
+            else:
+                s = now
+                finish = now + dur[i]
+                end[i] = finish
+                busy += dur[i]
+                acc_macs[u] += cols["macs"][i]
+            ev = waiters.pop(i, None)
+            if ev is not None:
+                ev.succeed()
+            if first[u] < 0:
+                first[u] = s
+            if finish > now:
+                yield env.timeout(finish - now)
+                st.events += 1
+            last[u] = max(last[u], end[i])
+        acc_busy[u] += busy
+        acc_instr[u] += len(idxs)

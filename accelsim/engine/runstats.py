@@ -1,0 +1,81 @@
+"""What the engine records: per block outcome (time, busy time per unit, counts) and the run's totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Outcome", "PhaseStats", "RunStats"]
+
+
+@dataclass
+class Outcome:
+    """The recorded result of running one block from one start state (reused when the state recurs)."""
+
+    block_name: str
+    op_kinds: tuple[str, ...]
+    duration_ps: int
+    unit_busy_ps: np.ndarray        # per unit: time spent executing (memory units: channel occupancy)
+    unit_instructions: np.ndarray   # per unit: instructions issued
+    unit_macs: np.ndarray           # per unit: useful MACs
+    chan_read: np.ndarray           # per memory channel: bytes read
+    chan_written: np.ndarray        # per memory channel: bytes written
+    chan_accesses: np.ndarray       # per memory channel: accesses
+    mem_end_state: np.ndarray       # memory state relative to the block's end
+    spans: tuple[tuple[int, int, int, int], ...]  # per unit: (unit, first start, last end, busy) relative to block start
+
+
+@dataclass
+class PhaseStats:
+    """Totals of one phase (prefill, or one decode step): time, and per-outcome run counts."""
+
+    label: str
+    duration_ps: int = 0
+    runs: dict[tuple[int, str], int] = field(default_factory=dict)  # (outcome id, block name) -> times run
+
+
+@dataclass
+class RunStats:
+    """The engine's record of a whole run: outcomes, phases in order, and how much was simulated vs reused."""
+
+    units: tuple[str, ...]
+    memory_name: str
+    channels: int
+    clock_hz: float
+    outcomes: list[Outcome] = field(default_factory=list)
+    phases: list[PhaseStats] = field(default_factory=list)
+    blocks_simulated: int = 0
+    blocks_reused: int = 0
+    events: int = 0
+    timeline: list[tuple[str, str, str, int, int, int]] | None = None  # (phase, op, unit, start, dur, busy)
+
+    def totals(self, phase_prefix: str | None = None) -> dict[str, np.ndarray | int]:
+        """Sum of the outcome arrays over the phases whose label starts with ``phase_prefix`` (all if None)."""
+        n_u = len(self.units)
+        acc: dict[str, np.ndarray | int] = {
+            "unit_busy_ps": np.zeros(n_u, np.int64), "unit_instructions": np.zeros(n_u, np.int64),
+            "unit_macs": np.zeros(n_u, np.int64), "chan_read": np.zeros(self.channels, np.int64),
+            "chan_written": np.zeros(self.channels, np.int64), "chan_accesses": np.zeros(self.channels, np.int64),
+            "duration_ps": 0,
+        }
+        for ph in self.phases:
+            if phase_prefix is not None and not ph.label.startswith(phase_prefix):
+                continue
+            acc["duration_ps"] = int(acc["duration_ps"]) + ph.duration_ps
+            for (oid, _name), count in ph.runs.items():
+                o = self.outcomes[oid]
+                for key in ("unit_busy_ps", "unit_instructions", "unit_macs", "chan_read", "chan_written",
+                            "chan_accesses"):
+                    acc[key] += count * getattr(o, key)  # type: ignore[operator]
+        return acc
+
+    def op_time_ps(self, phase_prefix: str | None = None) -> dict[str, int]:
+        """Time spent in each block (op name), summed over runs."""
+        out: dict[str, int] = {}
+        for ph in self.phases:
+            if phase_prefix is not None and not ph.label.startswith(phase_prefix):
+                continue
+            for (oid, name), count in ph.runs.items():
+                out[name] = out.get(name, 0) + count * self.outcomes[oid].duration_ps
+        return out
