@@ -48,6 +48,9 @@ _UNIT_OF = {LOAD: 0, STORE: 1, MM: 2, MV: 3, SFU: 4}
 _R_W, _R_KV, _R_ACT, _R_TAB = (REGIONS.index(r) for r in ("weights", "kv_cache", "activations", "tables"))
 _F = {name: i for i, name in enumerate(SFU_FUNCS)}
 
+#: bytes reserved for spilled activations in the memory map (addresses only; timing does not depend on them)
+_ACT_SCRATCH_BYTES = 64 * 2**20
+
 # element-wise ops that fuse into the producing linear layer, with their SFU function and passes
 _EPILOGUE = {"rope": ("rope", 3), "activation": ("activation", 1), "eltwise_mul": ("eltwise", 1),
              "eltwise_add": ("eltwise", 1), "moe_combine": ("eltwise", 0)}
@@ -227,12 +230,14 @@ class FpgaCompiler:
                 ids.append(index[ident])
             for rep in range(sec.repeat):
                 seq.extend((bid, rep if sec.name == "layer" else 0) for bid in ids)
-        layer_w = sum(t.bytes for op in graph.sections[1].ops for t in op.params)
-        kv_layer = graph.batch * graph.kv_len * sum(
-            t.bytes // max(1, t.shape[1]) for op in graph.sections[1].ops if op.kind == "kv_append" for t in op.outputs)
-        w_total = layer_w * graph.sections[1].repeat
-        base = (0, w_total, w_total + kv_layer * graph.sections[1].repeat, 0)
-        base = (base[0], base[1], base[2], base[2] + 64 * 2**20)
+        # memory map: per-layer slabs of weights and KV cache, then activations, then tables
+        layer = graph.sections[1]
+        layer_w = sum(t.bytes for op in layer.ops for t in op.params)
+        kv_layer = sum(t.bytes for op in layer.ops if op.kind == "kv_append" for t in op.outputs)
+        kv_layer = kv_layer // max(1, graph.q_len) * graph.kv_len
+        kv_base = layer_w * layer.repeat
+        act_base = kv_base + kv_layer * layer.repeat
+        base = (0, kv_base, act_base, act_base + _ACT_SCRATCH_BYTES)
         return Program(UNITS, tuple(blocks), np.array(seq, dtype=np.int64).reshape(-1, 2), base,
                        (layer_w, kv_layer, 0, 0),
                        {"phase": graph.phase, "batch": graph.batch, "q_len": graph.q_len, "kv_len": graph.kv_len})
@@ -260,16 +265,11 @@ class FpgaCompiler:
         return groups
 
     def _on_chip(self, graph: Graph, decode: bool) -> bool:
+        """Always-on-chip decode applies when a layer's input, output and residual fit the global buffer."""
         if not (decode and self.dev.on_chip_decode):
             return False
-        # the widest activation of a layer (the FFN's inner width, or the attention scores) must fit
-        m_rows = graph.batch * graph.q_len
-        widest = 0
-        for op in graph.sections[1].ops:
-            for t in op.outputs:
-                if t.role == "activation":
-                    widest = max(widest, t.bytes)
-        return 3 * widest <= self.dev.cap_g or m_rows == 0
+        widest = max(t.bytes for op in graph.sections[1].ops for t in op.outputs if t.role == "activation")
+        return 3 * widest <= self.dev.cap_g
 
     # ------------------------------------------------------------------------------------------ lowering
     def _lower_group(self, grp: list[Op], graph: Graph, decode: bool) -> Block | None:
@@ -334,15 +334,13 @@ class FpgaCompiler:
         mv_cycles = rows * _ceil(n, d.mv_tile) * d.mv_tile / d.mv_rate
         use_mv = mv_cycles <= mm_cycles
         bias = tr.load(bias_bytes, d.b_chans, PATH_ATTACHED, _R_W) if bias_bytes else -1
-        stored_in_place = on_chip and out_region == _R_ACT
-        keep_out = on_chip  # decode on chip: outputs stay in the global buffer (K/V written by kv_append)
         if use_mv:
+            # decode on chip: outputs stay in the global buffer (kv_append writes the new K/V to the cache)
             self._linear_mv(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
-                            bias, on_chip, keep_out)
+                            bias, on_chip)
         else:
             self._linear_mm(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
                             bias, on_chip)
-        del stored_in_place
 
     def _split_k(self, op: Op, k: int, tile_cols: int, dens: float, capacity: float) -> tuple[list[tuple[int, int]], int]:
         """Reduction chunks so that min_buffer_depth weight tiles fit ``capacity``; and how many tiles fit."""
@@ -363,8 +361,8 @@ class FpgaCompiler:
         return chunks, depth
 
     def _linear_mv(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,
-                   w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int, on_chip: bool,
-                   keep_out: bool) -> None:
+                   w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int,
+                   on_chip: bool) -> None:
         d = self.dev
         chunks, depth = self._split_k(op, k, d.mv_tile, dens, d.cap_a_mv)
         vec = k * d.op_bytes
@@ -392,7 +390,7 @@ class FpgaCompiler:
                         last = tr.compute(MV, r, cols, kl, dens, deps=(ld, inp, bias))
                         hist.append(last)
                     last = self._epilogue(tr, fused, r, cols, last, on_chip, a_bytes)
-                    if not keep_out:
+                    if not on_chip:
                         tr.store(_ceil(r * cols * out_bytes, 1), d.a_chans, out_region, deps=(last,))
 
     def _linear_mm(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,

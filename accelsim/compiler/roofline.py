@@ -1,9 +1,11 @@
 """Roofline twin of every op: max(MACs / peak MAC rate, compulsory off-chip bytes / peak bandwidth).
 
-Compulsory bytes are the op's parameters and the KV-cache tensors it reads or writes (activations may stay
-on chip). Peaks ignore every inefficiency (tile padding, SLR lockstep, memory efficiency, latency), so the
-roofline is a lower bound of the cycle-level time of an op; ops on the FPGA are separated by barriers, so
-the sum over ops bounds the whole pass from below too.
+The peak MAC rate is shape-aware: an op with ``rows`` output rows can use at most min(rows, m)/m of an
+engine mode whose parallelism has m rows (a matrix-vector product fills one of the MM mode's 128 rows), so
+the op's peak is the best mode's rate for its row count. Compulsory bytes are the op's parameters and the
+KV-cache tensors it reads or writes (activations may stay on chip). Peaks ignore tile padding, SLR
+lockstep, memory efficiency and latency, so the roofline is a lower bound of the cycle-level time of an
+op; ops on the FPGA are separated by barriers, so the sum over ops bounds the whole pass from below too.
 """
 
 from __future__ import annotations
@@ -14,16 +16,23 @@ from ..workload.graph import Graph, Op
 __all__ = ["peak_macs_per_s", "op_roofline_s", "graph_roofline_s"]
 
 
-def peak_macs_per_s(hw: HardwareConfig) -> float:
+def peak_macs_per_s(hw: HardwareConfig, rows: int | None = None) -> float:
+    """Peak MACs/s of the matrix engine for ops with ``rows`` output rows (None: any shape)."""
     me = hw.compute.matrix_engine
-    return max(me.mm_parallelism.macs_per_cycle, me.mv_parallelism.macs_per_cycle) * hw.slrs.count * hw.clock_hz
+    best = 0.0
+    for par in (me.mm_parallelism, me.mv_parallelism):
+        usable = 1.0 if rows is None else min(rows, par.m) / par.m
+        best = max(best, par.macs_per_cycle * usable)
+    return best * hw.slrs.count * hw.clock_hz
 
 
 def op_roofline_s(op: Op, hw: HardwareConfig) -> float:
     """Lower bound of one op's time on ``hw``."""
     compulsory = sum(t.bytes for t in op.params)
     compulsory += sum(t.bytes for t in op.inputs + op.outputs if t.role == "kv_cache")
-    return max(op.macs / peak_macs_per_s(hw), compulsory / hw.weight_memory.bandwidth)
+    rows = op.attr("rows") if op.kind == "linear" else op.attr("q_len")
+    compute = op.macs / peak_macs_per_s(hw, rows) if op.macs else 0.0
+    return max(compute, compulsory / hw.weight_memory.bandwidth)
 
 
 def graph_roofline_s(graph: Graph, hw: HardwareConfig) -> float:
