@@ -64,13 +64,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(a: argparse.Namespace) -> int:
-    from .simulate import simulate
+    from .simulate import result_meta, simulate
     from .workload import Scenario
 
     result = simulate(a.hw, a.workload, Scenario(a.batch, a.prompt, a.gen), fidelity=a.fidelity,
                       timeline_path=a.timeline)
     if a.out:
-        result.write(a.out)
+        result.write(a.out, result_meta(result, a.hw, a.workload))
     if a.json:
         print(result.to_json())
     else:

@@ -9,9 +9,13 @@ block (``"exact"``). ``"roofline"`` skips the engine and sums every op's rooflin
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import json
 import time
 from typing import Any
 
+from . import __version__
 from .compiler import compiler_for
 from .compiler.isa import Program
 from .compiler.roofline import graph_roofline_s
@@ -21,7 +25,7 @@ from .errors import AccelsimError
 from .stats import Result, build_result, write_chrome_trace
 from .workload import Scenario, build_decode, build_prefill, resolve_numerics
 
-__all__ = ["simulate", "compile_step", "FIDELITY_CHOICES"]
+__all__ = ["simulate", "compile_step", "config_hash", "result_meta", "FIDELITY_CHOICES"]
 
 FIDELITY_CHOICES = ("cycle", "exact", "roofline")
 
@@ -56,9 +60,30 @@ def simulate(hw_name: str, workload_name: str, scenario: Scenario, *, fidelity: 
     hw = load_hardware(hw_path, hw_overrides)
     model = load_workload(wl_path, workload_overrides)
     try:
-        return _simulate(hw, model, scenario, fidelity, timeline_path, t_wall)
+        result = _simulate(hw, model, scenario, fidelity, timeline_path, t_wall)
     except AccelsimError as exc:
         raise _attach_file(exc, hw_path, wl_path)
+    result.config_hash = config_hash(hw_path, wl_path, scenario, fidelity, hw_overrides, workload_overrides)
+    return result
+
+
+def config_hash(hw_path: str, wl_path: str, scenario: Scenario, fidelity: str,
+                hw_overrides: dict[str, Any] | None = None, workload_overrides: dict[str, Any] | None = None) -> str:
+    """A content hash of everything a result depends on (file contents, overrides, scenario, fidelity, version)."""
+    h = hashlib.sha256()
+    for path in (hw_path, wl_path):
+        with open(path, "rb") as fh:
+            h.update(fh.read())
+    h.update(json.dumps([hw_overrides, workload_overrides, [scenario.batch, scenario.prompt, scenario.gen],
+                         fidelity, __version__], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def result_meta(result: Result, hw_name: str, workload_name: str) -> dict[str, Any]:
+    """What ``meta.json`` records beside a result: inputs, config hash, package version, date."""
+    return {"hwconfig": resolve(hw_name, "hwconfigs"), "workload": resolve(workload_name, "workloads"),
+            "config_hash": result.config_hash, "accelsim_version": __version__,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 
 def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: str | None, t_wall: float) -> Result:

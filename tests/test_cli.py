@@ -68,3 +68,16 @@ def test_roofline_fidelity_is_a_lower_bound() -> None:
     roof = json.loads(run_cli(*args, "--fidelity", "roofline").stdout)
     cyc = json.loads(run_cli(*args).stdout)
     assert 0 < roof["prefill_s"] <= cyc["prefill_s"] and 0 < roof["decode_s"] <= cyc["decode_s"]
+
+
+def test_out_writes_meta_and_dotted_counters(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    proc = run_cli("run", "vhk158-flightllm", "gpt2-small", "--prompt", "32", "--gen", "4", "--out", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    meta = json.loads((out / "meta.json").read_text())
+    r = json.loads(proc.stdout)
+    assert meta["config_hash"] == r["config_hash"] and len(r["config_hash"]) == 16 and meta["accelsim_version"]
+    c = r["counters"]
+    assert c["unit.mv.instructions"] == r["instructions"]["mv"]
+    assert sum(c[f"hbm.ch{i}.bytes_read"] for i in range(32)) == r["bytes"]["hbm"]["read"]
+    assert c["unit.mm.busy_cycles"] > 0

@@ -476,6 +476,9 @@ class FpgaCompiler:
         kv_bytes = op.inputs[1].bits / 8
         a_bytes = op.outputs[0].bits / 8
         qk = op.kind == "attention_qk"
+        # key (QK^T) or value (PV) blocks stream through the B buffer: as many in flight as fit
+        block_bytes = (d.mm_tile_n * hd if qk else kv * d.mm_tile_n) * d.op_bytes
+        depth = max(d.min_depth, int(d.cap_b // block_bytes))
         hist: list[int] = []
         for _s in range(b):
             for _h in range(hq):
@@ -490,7 +493,7 @@ class FpgaCompiler:
                         for start, stop in runs:
                             for k0 in range(start, stop, d.mm_tile_n):
                                 kn = min(d.mm_tile_n, stop - k0)
-                                slot = hist[-2] if len(hist) >= 2 else -1
+                                slot = hist[-depth] if len(hist) >= depth else -1
                                 ldb = tr.load(_ceil(kn * hd * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV, deps=(slot,))
                                 last = tr.compute(MM, r, kn, hd, 1.0, deps=(ldb, lda))
                                 hist.append(last)
@@ -502,7 +505,7 @@ class FpgaCompiler:
                         lda = tr.load(_ceil(r * keys * a_bytes, 1), d.a_chans, PATH_ATTACHED, _R_ACT)
                         for c0 in range(0, hd, d.mm_tile_n):
                             cn = min(d.mm_tile_n, hd - c0)
-                            slot = hist[-2] if len(hist) >= 2 else -1
+                            slot = hist[-depth] if len(hist) >= depth else -1
                             ldb = tr.load(_ceil(keys * cn * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV, deps=(slot,))
                             mm = tr.compute(MM, r, cn, keys, 1.0, deps=(ldb, lda))
                             hist.append(mm)

@@ -79,3 +79,19 @@ class RunStats:
             for (oid, name), count in ph.runs.items():
                 out[name] = out.get(name, 0) + count * self.outcomes[oid].duration_ps
         return out
+
+    def counters(self, phase_prefix: str | None = None) -> dict[str, int]:
+        """Totals with dotted names: ``unit.mv.busy_cycles``, ``unit.load.instructions``, ``hbm.ch3.bytes_read``."""
+        tot = self.totals(phase_prefix)
+        out: dict[str, int] = {}
+        for i, u in enumerate(self.units):
+            busy_ps = int(tot["unit_busy_ps"][i])  # type: ignore[index]
+            out[f"unit.{u}.busy_ps"] = busy_ps
+            out[f"unit.{u}.busy_cycles"] = int(round(busy_ps * self.clock_hz / 1e12))
+            out[f"unit.{u}.instructions"] = int(tot["unit_instructions"][i])  # type: ignore[index]
+            out[f"unit.{u}.macs"] = int(tot["unit_macs"][i])  # type: ignore[index]
+        for c in range(self.channels):
+            for key, name in (("chan_read", "bytes_read"), ("chan_written", "bytes_written"), ("chan_accesses", "accesses")):
+                out[f"{self.memory_name}.ch{c}.{name}"] = int(tot[key][c])  # type: ignore[index]
+        return out
+

@@ -43,6 +43,8 @@ class Result:
     formats: dict[str, Any]
     sim_wall_s: float
     sim: dict[str, Any] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)  # dotted names: unit.mv.busy_cycles, hbm.ch3.bytes_read
+    config_hash: str = ""  # hash of the hwconfig and workload files, overrides, scenario and fidelity
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,10 +77,12 @@ class Result:
 
         return pd.DataFrame([self.flat()])
 
-    def write(self, out_dir: str) -> list[str]:
-        """Write ``result.json``, ``result.csv`` (one row) and ``decode_steps.csv``; return the paths."""
+    def write(self, out_dir: str, meta: dict[str, Any] | None = None) -> list[str]:
+        """Write ``result.json``, ``result.csv`` (one row), ``decode_steps.csv`` and ``meta.json``."""
         os.makedirs(out_dir, exist_ok=True)
-        paths = [os.path.join(out_dir, n) for n in ("result.json", "result.csv", "decode_steps.csv")]
+        paths = [os.path.join(out_dir, n) for n in ("result.json", "result.csv", "decode_steps.csv", "meta.json")]
+        with open(paths[3], "w", encoding="utf-8") as fh:
+            json.dump(meta or {}, fh, indent=2)
         with open(paths[0], "w", encoding="utf-8") as fh:
             fh.write(self.to_json(indent=2))
         row = self.flat()
@@ -152,4 +156,5 @@ def build_result(stats: Any, *, device: str, workload: str, batch: int, prompt: 
         sim_wall_s=wall_s,
         sim={"blocks_simulated": stats.blocks_simulated, "blocks_reused": stats.blocks_reused,
              "simpy_events": stats.events, "instructions_executed": instructions_total},
+        counters=stats.counters(),
     )
