@@ -106,3 +106,10 @@ def test_scenario_rejects_bad_sizes() -> None:
     for bad in (0, -1, 1.5):
         with pytest.raises(AccelsimError):
             Scenario(batch=bad)  # type: ignore[arg-type]
+
+
+def test_moe_macs_count_routed_tokens_only() -> None:
+    m = load_workload("mixtral-8x7b")
+    ops = _ops(build_prefill(m, 1, 3, resolve_numerics(m)))
+    assert ops["up"].macs == 3 * 2 * 4096 * 14336  # 3 tokens x top-2, whatever the expert padding
+    assert ops["up"].attr("groups") * ops["up"].attr("rows") >= 6

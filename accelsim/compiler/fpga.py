@@ -193,12 +193,20 @@ class FpgaCompiler:
         b = self.hw.mapping.length_buckets.prefill if phase == "prefill" else self.hw.mapping.length_buckets.decode
         return _ceil(length, b) * b
 
+    @staticmethod
+    def _kv_bytes_per_token(graph: Graph) -> int:
+        """Bytes one token's keys and values take in one layer's cache."""
+        kv_op = next(op for op in graph.sections[1].ops if op.kind == "kv_append")
+        return sum(t.bytes for t in kv_op.outputs) // (kv_op.attr("q_len") * kv_op.attr("batch"))
+
+    @staticmethod
+    def _layer_weight_bytes(graph: Graph) -> int:
+        """Bytes of one decoder layer's parameters (every expert), from the model's inventory."""
+        return sum(t.bytes for t in graph.parameters if t.name.startswith("layers.0."))
+
     def check_capacity(self, graph: Graph, batch: int, max_tokens: int) -> None:
         """Fail clearly when weights plus the full KV cache do not fit the weight memory."""
-        num_kv = graph.sections[1].ops
-        kv_op = next(op for op in num_kv if op.kind == "kv_append")
-        per_token = sum(t.bytes for t in kv_op.outputs) // max(1, kv_op.attr("q_len") * kv_op.attr("batch"))
-        kv_bytes = per_token * batch * max_tokens * graph.sections[1].repeat
+        kv_bytes = self._kv_bytes_per_token(graph) * batch * max_tokens * graph.sections[1].repeat
         weights = graph.parameter_bytes
         need = weights + kv_bytes
         if need > self.dev.capacity:
@@ -232,9 +240,8 @@ class FpgaCompiler:
                 seq.extend((bid, rep if sec.name == "layer" else 0) for bid in ids)
         # memory map: per-layer slabs of weights and KV cache, then activations, then tables
         layer = graph.sections[1]
-        layer_w = sum(t.bytes for op in layer.ops for t in op.params)
-        kv_layer = sum(t.bytes for op in layer.ops if op.kind == "kv_append" for t in op.outputs)
-        kv_layer = kv_layer // max(1, graph.q_len) * graph.kv_len
+        layer_w = self._layer_weight_bytes(graph)
+        kv_layer = self._kv_bytes_per_token(graph) * graph.batch * graph.kv_len
         kv_base = layer_w * layer.repeat
         act_base = kv_base + kv_layer * layer.repeat
         base = (0, kv_base, act_base, act_base + _ACT_SCRATCH_BYTES)

@@ -204,14 +204,16 @@ def _build(model: ModelConfig, num: Numerics, phase: str, batch: int, q_len: int
     x = c.act("x", (rows, h))
 
     def linear(name: str, inp: Tensor, n: int, params: list[Tensor], groups: int = 1,
-               rows_per_group: int | None = None) -> Op:
+               rows_per_group: int | None = None, routed_rows: int | None = None) -> Op:
+        """A linear layer; MoE experts are ``groups`` weight matrices sharing ``routed_rows`` token rows."""
         k = inp.shape[-1]
         r = rows_per_group if rows_per_group is not None else inp.shape[0]
+        useful_rows = routed_rows if routed_rows is not None else r * groups
         w = params[0]
-        out = c.act(f"{name}.out", (r * groups, n))
+        out = c.act(f"{name}.out", (useful_rows, n))
         attrs = (("rows", r), ("k", k), ("n", n), ("density", w.density), ("groups", groups),
                  ("bias", any(t.role == "bias" for t in params)), ("weight", name))
-        return Op(name, "linear", (inp,), (out,), tuple(params), int(round(groups * r * k * n * w.density)), attrs)
+        return Op(name, "linear", (inp,), (out,), tuple(params), int(round(useful_rows * k * n * w.density)), attrs)
 
     def sfu(name: str, kind: str, inputs: tuple[Tensor, ...], shape: tuple[int, ...], params: tuple[Tensor, ...] = (),
             **attrs: object) -> Op:
@@ -261,11 +263,10 @@ def _build(model: ModelConfig, num: Numerics, phase: str, batch: int, q_len: int
         per_expert = math.ceil(rows * m.moe.top_k / active)
         per_w = 2 if m.bias.ffn else 1
         expert_params = {name: lp[name][: active * per_w] for name in ("gate", "up", "down") if name in lp}
-        grp = {"groups": active, "rows_per_group": per_expert}
+        grp: dict[str, int] = {"groups": active, "rows_per_group": per_expert, "routed_rows": rows * m.moe.top_k}
     else:
         expert_params = {name: lp[name] for name in ("gate", "up", "down") if name in lp}
         grp = {}
-        per_expert = rows
     if m.ffn.gated:
         g = linear("gate", xn2, f, expert_params["gate"], **grp)
         layer_ops.append(g)
@@ -299,7 +300,6 @@ def _build(model: ModelConfig, num: Numerics, phase: str, batch: int, q_len: int
     epi: list[Op] = [sfu("final_norm", "norm", (hx,), (head_rows, h), tuple(final_params), norm=m.norm)]
     head_w = table if m.tied_embeddings else c.weight("lm_head.weight", (h, m.vocab_size), "lm_head")
     epi.append(linear("lm_head", epi[-1].outputs[0], m.vocab_size, [head_w]))
-    del table, per_expert
     sections = (Section("prologue", tuple(pro)), Section("layer", tuple(layer_ops), m.layers),
                 Section("epilogue", tuple(epi)))
     fmt = tuple((k, str(v)) for k, v in num.describe().items() if k != "sparsity_density")
