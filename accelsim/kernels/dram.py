@@ -1,0 +1,966 @@
+"""Cycle-level DRAM controller and device timing (Numba), with DRAMsim3's controller semantics.
+
+Per channel: a read queue and a write buffer of transactions, per-bank (or per-rank) command queues, bank
+state machines (open row, row-hit count, earliest cycle of every command type), a four-activate window
+per rank (and a 32-activate window for GDDR), refresh (all-bank by rank, staggered, or per bank), and the
+controller's per-cycle loop: insert due refreshes, issue one command (refresh first; otherwise the first
+ready command of each queue, queues taken round robin, row hits before precharges; HBM may issue a row and
+a column command together), then move one transaction into its command queue. Reads complete read_delay
+cycles after their column command; writes are posted.
+
+Timing constraints are kept at three levels (bank, bank group, rank): a command's effect on "other banks of
+its group" is recorded once for the group, on "other groups" once for the rank; a bank's earliest cycle for
+a command is the maximum over the three levels. This equals per-bank bookkeeping because every same-bank
+delay dominates the group and rank ones (the configuration checks tCCD/tRRD/tWTR _S <= _L); per-bank
+refresh, whose bank gets no constraint of its own in DRAMsim3, is applied bank by bank.
+
+Speed: all state of a channel lives in one row of an int64 array (``S[c]``: a channel's snapshot is one row
+copy); pending reads and writes are hash sets; each command queue caches the cycle before which it cannot
+yield a command (constraints only tighten with time, so the bound holds until the queue or its banks
+change); a channel is not ticked on cycles where nothing can happen (no command ready, no transaction
+movable, no refresh due): those cycles only add to the idle counters. ``skip=0`` ticks every cycle and
+gives the same command sequence; the tests compare both, and this kernel against the plain-Python twin in
+``reference_dram.py``.
+
+Drivers: ``run_trace`` replays a DRAMsim3-style trace over all channels (one request per cycle, or as many
+as accepted, in order), ``run_stream`` feeds one channel a contiguous stream of requests from a start
+cycle (the engine's load/store instructions), ``advance_to`` brings a channel's clock forward.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["P", "CH", "STAT", "N_CMD", "layout", "new_state", "run_trace", "run_stream", "advance_to"]
+
+# command types (accelsim.config.dram.CMD order)
+C_RD, C_RDP, C_WR, C_WRP, C_ACT, C_PRE, C_REFB, C_REF = 0, 1, 2, 3, 4, 5, 6, 7
+C_PREA = 8  # precharge all (accelsim extension, used for refresh when configured)
+N_CMD = 8
+S_SB, S_OB, S_OG, S_OR, S_SR = 0, 1, 2, 3, 4
+
+_PARAMS = (
+    "channels", "ranks", "bankgroups", "bpg", "banks", "nq", "cq", "tq", "drain_thr", "unified", "per_bank",
+    "open_page", "frfcfs", "read_delay", "write_delay", "tfaw", "t32aw", "gddr", "dual", "ref_interval",
+    "ref_policy", "prea", "shift", "pos_ch", "pos_ra", "pos_bg", "pos_ba", "pos_ro", "pos_co", "mask_ch",
+    "mask_ra", "mask_bg", "mask_ba", "mask_ro", "mask_co", "rq_cap", "skip", "hit_limit", "hbits",
+    "o_ch", "o_st", "o_rk", "o_rq", "o_wq", "o_pr", "o_pw", "o_cq", "o_cqn", "o_bank", "o_tb", "o_tg", "o_tr",
+    "o_faw", "o_aw32", "o_refq", "o_opn", "o_qrdy", "chsize",
+)
+P = {n: i for i, n in enumerate(_PARAMS)}
+N_P = len(_PARAMS)
+(I_CHANNELS, I_RANKS, I_BGS, I_BPG, I_BANKS, I_NQ, I_CQ, I_TQ, I_DRAIN_THR, I_UNIFIED, I_PER_BANK, I_OPEN_PAGE,
+ I_FRFCFS, I_READ_DELAY, I_WRITE_DELAY, I_TFAW, I_T32AW, I_GDDR, I_DUAL, I_REF_INTERVAL, I_REF_POLICY, I_PREA,
+ I_SHIFT, I_POS_CH, I_POS_RA, I_POS_BG, I_POS_BA, I_POS_RO, I_POS_CO, I_MASK_CH, I_MASK_RA, I_MASK_BG, I_MASK_BA,
+ I_MASK_RO, I_MASK_CO, I_RQ_CAP, I_SKIP, I_HIT_LIMIT, I_HBITS, O_CH, O_ST, O_RK, O_RQ, O_WQ, O_PR, O_PW, O_CQ,
+ O_CQN, O_BANK, O_TB, O_TG, O_TR, O_FAW, O_AW32, O_REFQ, O_OPN, O_QRDY, I_CHSIZE) = range(N_P)
+
+# per-channel scalars (offset O_CH)
+_CH = ("rq_n", "wq_n", "pr_n", "pw_n", "q_idx", "drain", "ref_n", "in_ref", "ref_rank", "ref_q", "ref_next",
+       "ref_nrank", "ref_nbg", "ref_nbank", "last_done", "next_evt", "sched_blocked", "clk", "cq_total", "rq_head",
+       "wq_head", "cq_mask")
+CH = {n: i for i, n in enumerate(_CH)}
+(F_RQN, F_WQN, F_PRN, F_PWN, F_QIDX, F_DRAIN, F_REFN, F_INREF, F_REFRANK, F_REFQ, F_REFNEXT, F_NRANK, F_NBG,
+ F_NBANK, F_LAST, F_NEXT, F_SBLK, F_CLK, F_CQT, F_RQH, F_WQH, F_CQMASK) = range(len(_CH))
+
+# statistics per channel (offset O_ST)
+_STAT = ("reads_done", "writes_done", "read_cmds", "write_cmds", "read_hits", "write_hits", "act", "pre", "ref",
+         "refb", "read_lat_sum", "dual_cmds", "ticks", "prea")
+STAT = {n: i for i, n in enumerate(_STAT)}
+(T_RDONE, T_WDONE, T_RDC, T_WRC, T_RDH, T_WRH, T_ACT, T_PRE, T_REF, T_REFB, T_LAT, T_DUAL, T_TICKS,
+ T_PREA) = range(len(_STAT))
+
+# queue entry fields
+Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND = range(8)
+N_Q = 8
+BIG = np.int64(1) << np.int64(62)
+
+
+def layout(params: np.ndarray) -> np.ndarray:
+    """Fill in the per-channel offsets of every structure in ``params`` (in place) and return it."""
+    r, bg, b = int(params[I_RANKS]), int(params[I_BGS]), int(params[I_BANKS])
+    nq, cq, tq = int(params[I_NQ]), int(params[I_CQ]), int(params[I_TQ])
+    h = 1 << int(params[I_HBITS])
+    sizes = ((O_CH, len(_CH)), (O_ST, len(_STAT)), (O_RK, r * 2), (O_RQ, tq * N_Q), (O_WQ, tq * N_Q),
+             (O_PR, h * 5), (O_PW, h * 5), (O_CQ, nq * cq * N_Q), (O_CQN, nq), (O_BANK, r * b * 3),
+             (O_TB, r * b * N_CMD), (O_TG, r * bg * N_CMD), (O_TR, r * N_CMD), (O_FAW, r * 5), (O_AW32, r * 33),
+             (O_REFQ, int(params[I_RQ_CAP]) * 4), (O_OPN, r), (O_QRDY, nq))
+    off = 0
+    for idx, size in sizes:
+        params[idx] = off
+        off += size
+    params[I_CHSIZE] = off
+    return params
+
+
+def new_state(params: np.ndarray) -> np.ndarray:
+    """Fresh state of every channel: idle, banks closed, first refresh due after one interval."""
+    s = np.zeros((int(params[I_CHANNELS]), int(params[I_CHSIZE])), np.int64)
+    och = int(params[O_CH])
+    s[:, och + F_REFNEXT] = params[I_REF_INTERVAL]
+    s[:, och + F_REFQ] = -1
+    s[:, och + F_REFRANK] = -1
+    return s
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+_DEBRUIJN = np.int64(0x03F79D71B4CB0A89)
+_DEBRUIJN_TABLE = np.array([0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4, 62, 55, 59, 36, 53, 51, 43, 22,
+                            45, 39, 33, 30, 24, 18, 12, 5, 63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23,
+                            11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6], dtype=np.int64)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _lowest_bit(m: np.int64) -> np.int64:
+    """Index of the lowest set bit of m (m != 0)."""
+    b = m & -m
+    return _DEBRUIJN_TABLE[np.int64((np.uint64(b) * np.uint64(_DEBRUIJN)) >> np.uint64(58))]
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _queue_index(p: np.ndarray, rank: np.int64, bg: np.int64, ba: np.int64) -> np.int64:
+    if p[I_PER_BANK] == 1:
+        return rank * p[I_BANKS] + bg * p[I_BPG] + ba
+    return rank
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _earliest(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, g: np.int64, bidx: np.int64, t: int) -> np.int64:
+    e = S[c, p[O_TB] + (r * p[I_BANKS] + bidx) * N_CMD + t]
+    v = S[c, p[O_TG] + (r * p[I_BGS] + g) * N_CMD + t]
+    if v > e:
+        e = v
+    v = S[c, p[O_TR] + r * N_CMD + t]
+    if v > e:
+        e = v
+    return e
+
+
+@njit(cache=True, error_model="numpy")
+def _faw_wait(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> np.int64:
+    """0 if the activate windows allow an ACT at clk, else the cycle the oldest entry expires."""
+    o = p[O_FAW] + r * 5
+    n = S[c, o]
+    if n >= 4 and clk < S[c, o + 1]:
+        return S[c, o + 1]
+    if p[I_GDDR] == 1:
+        o = p[O_AW32] + r * 33
+        n = S[c, o]
+        if n >= 32 and clk < S[c, o + 1]:
+            return S[c, o + 1]
+    return 0
+
+
+@njit(cache=True, error_model="numpy")
+def _record_act(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> None:
+    # DRAMsim3 keeps a list per rank: on ACT drop the oldest entry if it has expired, then append clk + window
+    o = p[O_FAW] + r * 5
+    n = S[c, o]
+    if n > 0 and clk >= S[c, o + 1]:
+        for i in range(1, n):
+            S[c, o + i] = S[c, o + i + 1]
+        n -= 1
+    S[c, o + n + 1] = clk + p[I_TFAW]
+    S[c, o] = n + 1
+    if p[I_GDDR] == 1:
+        o = p[O_AW32] + r * 33
+        n = S[c, o]
+        if n > 0 and clk >= S[c, o + 1]:
+            for i in range(1, n):
+                S[c, o + i] = S[c, o + i + 1]
+            n -= 1
+        S[c, o + n + 1] = clk + p[I_T32AW]
+        S[c, o] = n + 1
+
+
+@njit(cache=True, error_model="numpy")
+def _raise(S: np.ndarray, c: int, idx: np.int64, t: np.int64) -> None:
+    if t > S[c, idx]:
+        S[c, idx] = t
+
+
+@njit(cache=True, error_model="numpy")
+def _update_timing(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: int, r: np.int64, g: np.int64,
+                   bidx: np.int64, clk: np.int64) -> None:
+    nb, nbg, bpg = p[I_BANKS], p[I_BGS], p[I_BPG]
+    if cmd == C_REF:
+        base = p[O_TR] + r * N_CMD
+        for t in range(N_CMD):
+            d = T[cmd, S_SR, t]
+            if d >= 0:
+                _raise(S, c, base + t, clk + d)
+        return
+    if cmd == C_REFB:
+        # exact per-bank loops: DRAMsim3 gives the refreshed bank itself no constraint
+        for gg in range(nbg):
+            for k in range(bpg):
+                bi = gg * bpg + k
+                if bi == bidx:
+                    continue
+                scope = S_OB if gg == g else S_OG
+                base = p[O_TB] + (r * nb + bi) * N_CMD
+                for t in range(N_CMD):
+                    d = T[cmd, scope, t]
+                    if d >= 0:
+                        _raise(S, c, base + t, clk + d)
+        return
+    tb = p[O_TB] + (r * nb + bidx) * N_CMD
+    tg = p[O_TG] + (r * nbg + g) * N_CMD
+    tr = p[O_TR] + r * N_CMD
+    for t in range(N_CMD):
+        d = T[cmd, S_SB, t]
+        if d >= 0:
+            _raise(S, c, tb + t, clk + d)
+        d = T[cmd, S_OB, t]
+        if d >= 0:
+            _raise(S, c, tg + t, clk + d)
+        d = T[cmd, S_OG, t]
+        if d >= 0:
+            _raise(S, c, tr + t, clk + d)
+        d = T[cmd, S_OR, t]
+        if d >= 0:
+            for rr in range(p[I_RANKS]):
+                if rr != r:
+                    _raise(S, c, p[O_TR] + rr * N_CMD + t, clk + d)
+
+
+# ---------------------------------------------------------------------------------------------- pending sets
+@njit(cache=True, inline="always", error_model="numpy")
+def _home(p: np.ndarray, addr: np.int64) -> np.int64:
+    return np.int64((np.uint64(addr) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - p[I_HBITS]))
+
+
+@njit(cache=True, error_model="numpy")
+def _ht_find(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64) -> np.int64:
+    """Slot index (0-based) of addr in the hash set at offset ``off``, or -1."""
+    mask = (np.int64(1) << p[I_HBITS]) - 1
+    i = _home(p, addr)
+    key = addr + 1
+    while S[c, off + i * 5] != 0:
+        if S[c, off + i * 5] == key:
+            return i
+        i = (i + 1) & mask
+    return np.int64(-1)
+
+
+@njit(cache=True, error_model="numpy")
+def _ht_insert(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64) -> np.int64:
+    """Slot of addr, created with zero fields if absent."""
+    mask = (np.int64(1) << p[I_HBITS]) - 1
+    i = _home(p, addr)
+    key = addr + 1
+    while S[c, off + i * 5] != 0:
+        if S[c, off + i * 5] == key:
+            return i
+        i = (i + 1) & mask
+    S[c, off + i * 5] = key
+    for f in range(1, 5):
+        S[c, off + i * 5 + f] = 0
+    return i
+
+
+@njit(cache=True, error_model="numpy")
+def _ht_delete(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, i: np.int64) -> None:
+    """Remove slot i (linear probing, backward-shift deletion: no tombstones)."""
+    mask = (np.int64(1) << p[I_HBITS]) - 1
+    j = i
+    while True:
+        j = (j + 1) & mask
+        if S[c, off + j * 5] == 0:
+            break
+        k = _home(p, S[c, off + j * 5] - 1)
+        if (j > i and (k <= i or k > j)) or (j < i and (k <= i and k > j)):
+            for f in range(5):
+                S[c, off + i * 5 + f] = S[c, off + j * 5 + f]
+            i = j
+    S[c, off + i * 5] = 0
+
+
+# ---------------------------------------------------------------------------------------------- one channel
+@njit(cache=True, error_model="numpy")
+def _required(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64, kind: np.int64,
+              row: np.int64) -> np.int64:
+    """The command a queued read/write needs next: ACT (bank closed), itself (row open), or PRE."""
+    o = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
+    if S[c, o] == 0:
+        return C_ACT
+    if S[c, o + 1] == row:
+        return kind
+    return C_PRE
+
+
+@njit(cache=True, error_model="numpy")
+def _arbitrate_pre(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) -> bool:
+    """DRAMsim3's ArbitratePrecharge: no older command to the bank, and no pending row hit (or 4 hits done)."""
+    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+    eo = cqo + e * N_Q
+    r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
+    for k in range(e):
+        ko = cqo + k * N_Q
+        if S[c, ko + Q_RANK] == r and S[c, ko + Q_BG] == g and S[c, ko + Q_BA] == ba:
+            return False
+    bo = p[O_BANK] + (r * p[I_BANKS] + g * p[I_BPG] + ba) * 3
+    open_row = S[c, bo + 1]
+    for k in range(e, S[c, p[O_CQN] + q]):
+        ko = cqo + k * N_Q
+        if (S[c, ko + Q_ROW] == open_row and S[c, ko + Q_BA] == ba and S[c, ko + Q_BG] == g
+                and S[c, ko + Q_RANK] == r):
+            return S[c, bo + 2] >= p[I_HIT_LIMIT]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
+def _rw_dependency(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) -> bool:
+    """A write must not pass an older read of the same column."""
+    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+    eo = cqo + e * N_Q
+    for k in range(e):
+        ko = cqo + k * N_Q
+        kind = S[c, ko + Q_KIND]
+        if ((kind == C_RD or kind == C_RDP) and S[c, ko + Q_ROW] == S[c, eo + Q_ROW]
+                and S[c, ko + Q_COL] == S[c, eo + Q_COL] and S[c, ko + Q_BA] == S[c, eo + Q_BA]
+                and S[c, ko + Q_BG] == S[c, eo + Q_BG]):
+            return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def _first_ready(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int64) -> tuple:
+    """First ready command of queue q: (command, entry, min_t), command -1 if none.
+
+    ``min_t`` is the earliest cycle a time-blocked entry may become ready; entries held back by precharge
+    arbitration or a read-write dependency give no time (only a command from this queue releases them).
+    """
+    min_t = BIG
+    n = S[c, p[O_CQN] + q]
+    if p[I_FRFCFS] == 0 and n > 1:
+        n = 1  # FCFS: only the oldest command of the queue
+    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+    for e in range(n):
+        eo = cqo + e * N_Q
+        r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
+        bidx = g * p[I_BPG] + ba
+        req = _required(p, S, c, r, bidx, S[c, eo + Q_KIND], S[c, eo + Q_ROW])
+        et = _earliest(p, S, c, r, g, bidx, req)
+        if req == C_ACT:
+            fw = _faw_wait(p, S, c, r, clk)
+            if fw > et:
+                et = fw
+        if clk < et:
+            if et < min_t:
+                min_t = et
+            continue
+        if req == C_PRE:
+            if not _arbitrate_pre(p, S, c, q, e):
+                continue
+        elif req == C_WR or req == C_WRP:
+            if _rw_dependency(p, S, c, q, e):
+                continue
+        return req, e, min_t
+    return np.int64(-1), -1, min_t
+
+
+@njit(cache=True, error_model="numpy")
+def _queue_blocked(p: np.ndarray, S: np.ndarray, c: int, q: int) -> bool:
+    och = p[O_CH]
+    if S[c, och + F_INREF] == 0:
+        return False
+    if S[c, och + F_REFQ] >= 0:
+        return q == S[c, och + F_REFQ]
+    qr = q // p[I_BANKS] if p[I_PER_BANK] == 1 else q
+    return qr == S[c, och + F_REFRANK]
+
+
+@njit(cache=True, error_model="numpy")
+def _get_command(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
+    """DRAMsim3's GetCommandToIssue: queues round robin from the one after the last; (cmd, queue, entry, min_t).
+
+    Only non-empty queues are visited (a bit mask, in the same cyclic order). Each queue caches a cycle
+    before which it cannot yield a command; the bound stays valid until a command is added to or issued from
+    the queue, or a refresh changes its banks (each of which resets it).
+    """
+    nq = p[I_NQ]
+    och = p[O_CH]
+    mask = S[c, och + F_CQMASK]
+    min_t = BIG
+    if mask == 0:
+        return np.int64(-1), np.int64(-1), -1, min_t
+    start = S[c, och + F_QIDX] + 1
+    if start >= nq:
+        start = 0
+    # queues start..nq-1, then 0..start-1
+    hi = mask & ~((np.int64(1) << start) - 1)
+    lo = mask & ((np.int64(1) << start) - 1)
+    for part in range(2):
+        m = hi if part == 0 else lo
+        while m != 0:
+            qi = _lowest_bit(m)
+            m &= m - 1
+            if _queue_blocked(p, S, c, qi):
+                continue
+            qr = S[c, p[O_QRDY] + qi]
+            if qr > clk:
+                if qr < min_t:
+                    min_t = qr
+                continue
+            cmd, e, mt = _first_ready(p, S, c, qi, clk)
+            if cmd >= 0:
+                S[c, och + F_QIDX] = qi
+                S[c, p[O_QRDY] + qi] = clk
+                return cmd, qi, e, min_t
+            S[c, p[O_QRDY] + qi] = mt
+            if mt < min_t:
+                min_t = mt
+    return np.int64(-1), np.int64(-1), -1, min_t
+
+
+@njit(cache=True, error_model="numpy")
+def _close_bank(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64) -> None:
+    o = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
+    if S[c, o] == 1:
+        S[c, p[O_OPN] + r] -= 1
+    S[c, o] = 0
+    S[c, o + 1] = -1
+    S[c, o + 2] = 0
+
+
+@njit(cache=True, error_model="numpy")
+def _reset_rank_queues(p: np.ndarray, S: np.ndarray, c: int, r: np.int64) -> None:
+    if p[I_PER_BANK] == 1:
+        for q in range(r * p[I_BANKS], (r + 1) * p[I_BANKS]):
+            S[c, p[O_QRDY] + q] = 0
+    else:
+        S[c, p[O_QRDY] + r] = 0
+
+
+@njit(cache=True, error_model="numpy")
+def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q: np.int64, e: int, r: np.int64,
+           g: np.int64, ba: np.int64, row: np.int64, clk: np.int64, tag: np.int64, td: np.ndarray) -> None:
+    """Issue one command: completions, statistics (before the state changes, as DRAMsim3), state, timing."""
+    och, ost = p[O_CH], p[O_ST]
+    bidx = g * p[I_BPG] + ba
+    bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
+    if q >= 0:
+        S[c, p[O_QRDY] + q] = 0
+    if cmd <= C_WRP:
+        cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+        eo = cqo + e * N_Q
+        addr = S[c, eo + Q_ADDR]
+        if cmd == C_RD or cmd == C_RDP:
+            done = clk + p[I_READ_DELAY]
+            i = _ht_find(p, S, c, p[O_PR], addr)
+            so = p[O_PR] + i * 5
+            k = S[c, so + 1]
+            S[c, ost + T_RDONE] += k
+            S[c, ost + T_LAT] += k * done - S[c, so + 2]
+            if done > S[c, och + F_LAST]:
+                S[c, och + F_LAST] = done
+            if tag >= 0 and S[c, so + 3] == tag and S[c, so + 4] > 0:
+                td[1] -= S[c, so + 4]
+                if done > td[0]:
+                    td[0] = done
+            S[c, och + F_PRN] -= k
+            _ht_delete(p, S, c, p[O_PR], i)
+            S[c, ost + T_RDC] += 1
+            if S[c, bo + 2] != 0:
+                S[c, ost + T_RDH] += 1
+        else:
+            i = _ht_find(p, S, c, p[O_PW], addr)
+            if i >= 0:
+                _ht_delete(p, S, c, p[O_PW], i)
+                S[c, och + F_PWN] -= 1
+            S[c, ost + T_WRC] += 1
+            if S[c, bo + 2] != 0:
+                S[c, ost + T_WRH] += 1
+            if tag >= 0 and S[c, eo + Q_ADDED] == tag:
+                wd = clk + p[I_WRITE_DELAY]
+                if wd > td[2]:
+                    td[2] = wd
+                td[3] -= 1
+        if cmd == C_RD or cmd == C_WR:
+            S[c, bo + 2] += 1
+        else:
+            _close_bank(p, S, c, r, bidx)
+        n = S[c, p[O_CQN] + q]
+        for k2 in range((e + 1) * N_Q, n * N_Q):
+            S[c, cqo + k2 - N_Q] = S[c, cqo + k2]
+        S[c, p[O_CQN] + q] = n - 1
+        if n == 1:
+            S[c, och + F_CQMASK] &= ~(np.int64(1) << q)
+        S[c, och + F_CQT] -= 1
+        S[c, och + F_SBLK] = 0  # the transaction scheduler may find room again
+    elif cmd == C_ACT:
+        S[c, ost + T_ACT] += 1
+        S[c, bo] = 1
+        S[c, bo + 1] = row
+        S[c, bo + 2] = 0
+        S[c, p[O_OPN] + r] += 1
+        _record_act(p, S, c, r, clk)
+    elif cmd == C_PRE:
+        S[c, ost + T_PRE] += 1
+        _close_bank(p, S, c, r, bidx)
+        if q < 0:
+            _reset_rank_queues(p, S, c, r)
+    elif cmd == C_PREA:
+        S[c, ost + T_PREA] += 1
+        for b in range(p[I_BANKS]):
+            if S[c, p[O_BANK] + (r * p[I_BANKS] + b) * 3] == 1:
+                _close_bank(p, S, c, r, b)
+                _update_timing(p, T, S, c, C_PRE, r, b // p[I_BPG], b, clk)
+        _reset_rank_queues(p, S, c, r)
+        return
+    elif cmd == C_REF or cmd == C_REFB:
+        S[c, ost + (T_REF if cmd == C_REF else T_REFB)] += 1
+        n = S[c, och + F_REFN]
+        ro = p[O_REFQ]
+        for k in range(n):
+            if S[c, ro + k * 4 + 1] == r and (cmd == C_REF or (S[c, ro + k * 4 + 2] == g and S[c, ro + k * 4 + 3] == ba)):
+                for j in range(k * 4, (n - 1) * 4):
+                    S[c, ro + j] = S[c, ro + j + 4]
+                S[c, och + F_REFN] = n - 1
+                break
+        _reset_rank_queues(p, S, c, r)
+    _update_timing(p, T, S, c, cmd, r, g, bidx, clk)
+
+
+@njit(cache=True, error_model="numpy")
+def _finish_refresh(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
+    """DRAMsim3's FinishRefresh: close the rank's (or bank's) rows, then refresh; (cmd, r, g, ba, min_t)."""
+    och, ro = p[O_CH], p[O_REFQ]
+    kind, r = S[c, ro], S[c, ro + 1]
+    if S[c, och + F_INREF] == 0:
+        S[c, och + F_INREF] = 1
+        if kind == C_REF:
+            S[c, och + F_REFRANK] = r
+            S[c, och + F_REFQ] = -1
+        else:
+            S[c, och + F_REFRANK] = -1
+            S[c, och + F_REFQ] = _queue_index(p, r, S[c, ro + 2], S[c, ro + 3])
+    min_t = BIG
+    if kind == C_REFB:
+        g, ba = S[c, ro + 2], S[c, ro + 3]
+        bidx = g * p[I_BPG] + ba
+        req = C_PRE if S[c, p[O_BANK] + (r * p[I_BANKS] + bidx) * 3] == 1 else C_REFB
+        et = _earliest(p, S, c, r, g, bidx, req)
+        if clk >= et:
+            if req == C_REFB:
+                S[c, och + F_INREF] = 0
+                S[c, och + F_REFRANK] = -1
+                S[c, och + F_REFQ] = -1
+            return np.int64(req), r, g, ba, min_t
+        return np.int64(-1), r, g, ba, et
+    if p[I_PREA] == 1 and S[c, p[O_OPN] + r] > 0:
+        et = np.int64(0)
+        for b in range(p[I_BANKS]):
+            if S[c, p[O_BANK] + (r * p[I_BANKS] + b) * 3] == 1:
+                t = _earliest(p, S, c, r, b // p[I_BPG], b, C_PRE)
+                if t > et:
+                    et = t
+        if clk >= et:
+            return np.int64(C_PREA), r, np.int64(0), np.int64(0), min_t
+        return np.int64(-1), r, np.int64(0), np.int64(0), et
+    num_ready = 0
+    for g in range(p[I_BGS]):
+        for ba in range(p[I_BPG]):
+            bidx = g * p[I_BPG] + ba
+            req = C_PRE if S[c, p[O_BANK] + (r * p[I_BANKS] + bidx) * 3] == 1 else C_REF
+            et = _earliest(p, S, c, r, g, bidx, req)
+            if clk < et:
+                if et < min_t:
+                    min_t = et
+                continue
+            if req == C_PRE:
+                return np.int64(C_PRE), r, np.int64(g), np.int64(ba), min_t
+            num_ready += 1
+    if num_ready == p[I_BANKS]:
+        S[c, och + F_INREF] = 0
+        S[c, och + F_REFRANK] = -1
+        S[c, och + F_REFQ] = -1
+        return np.int64(C_REF), r, np.int64(0), np.int64(0), min_t
+    return np.int64(-1), r, np.int64(0), np.int64(0), min_t
+
+
+@njit(cache=True, error_model="numpy")
+def _insert_refresh(p: np.ndarray, S: np.ndarray, c: int) -> None:
+    och, ro = p[O_CH], p[O_REFQ]
+    n = S[c, och + F_REFN]
+    if n >= p[I_RQ_CAP]:
+        return  # refreshes complete long before the next one is due with any sane timing
+    o = ro + n * 4
+    pol = p[I_REF_POLICY]
+    if pol == 0:  # "simultaneous": DRAMsim3 queues the first rank that is not self-refreshing, i.e. rank 0
+        S[c, o], S[c, o + 1], S[c, o + 2], S[c, o + 3] = C_REF, 0, -1, -1
+    elif pol == 1:
+        S[c, o], S[c, o + 1], S[c, o + 2], S[c, o + 3] = C_REF, S[c, och + F_NRANK], -1, -1
+        S[c, och + F_NRANK] = (S[c, och + F_NRANK] + 1) % p[I_RANKS]
+    else:
+        S[c, o], S[c, o + 1] = C_REFB, S[c, och + F_NRANK]
+        S[c, o + 2], S[c, o + 3] = S[c, och + F_NBG], S[c, och + F_NBANK]
+        S[c, och + F_NBG] = (S[c, och + F_NBG] + 1) % p[I_BGS]
+        if S[c, och + F_NBG] == 0:
+            S[c, och + F_NBANK] = (S[c, och + F_NBANK] + 1) % p[I_BPG]
+            if S[c, och + F_NBANK] == 0:
+                S[c, och + F_NRANK] = (S[c, och + F_NRANK] + 1) % p[I_RANKS]
+    S[c, och + F_REFN] = n + 1
+
+
+@njit(cache=True, error_model="numpy")
+def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
+    """DRAMsim3's ScheduleTransaction: move the first transaction whose command queue has room.
+
+    The read queue and write buffer are ring buffers (FIFO order; the moved entry is usually the oldest).
+    """
+    och = p[O_CH]
+    tq = p[I_TQ]
+    unified = p[I_UNIFIED] == 1
+    if S[c, och + F_DRAIN] == 0 and not unified:
+        # drain when the write buffer is full, or holds more than the threshold while no command is queued
+        wn = S[c, och + F_WQN]
+        if wn >= tq or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0):
+            S[c, och + F_DRAIN] = wn
+    use_w = (not unified) and S[c, och + F_DRAIN] > 0
+    qo = p[O_WQ] if use_w else p[O_RQ]
+    nf = och + (F_WQN if use_w else F_RQN)
+    hf = och + (F_WQH if use_w else F_RQH)
+    n = S[c, nf]
+    head = S[c, hf]
+    for i in range(n):
+        slot = head + i
+        if slot >= tq:
+            slot -= tq
+        io = qo + slot * N_Q
+        q = _queue_index(p, S[c, io + Q_RANK], S[c, io + Q_BG], S[c, io + Q_BA])
+        k = S[c, p[O_CQN] + q]
+        if k >= p[I_CQ]:
+            continue
+        is_write = use_w or (unified and S[c, io + Q_KIND] == 1)
+        if use_w:
+            if _ht_find(p, S, c, p[O_PR], S[c, io + Q_ADDR]) >= 0:
+                S[c, och + F_DRAIN] = 0
+                return True  # draining stopped: the state changed
+            S[c, och + F_DRAIN] -= 1
+        ko = p[O_CQ] + (q * p[I_CQ] + k) * N_Q
+        for f in range(N_Q):
+            S[c, ko + f] = S[c, io + f]
+        if is_write:
+            S[c, ko + Q_KIND] = C_WR if p[I_OPEN_PAGE] == 1 else C_WRP
+        else:
+            S[c, ko + Q_KIND] = C_RD if p[I_OPEN_PAGE] == 1 else C_RDP
+        S[c, p[O_CQN] + q] = k + 1
+        S[c, och + F_CQMASK] |= np.int64(1) << q
+        S[c, och + F_CQT] += 1
+        S[c, p[O_QRDY] + q] = 0
+        # remove entry i: the older entries move up one slot, the head advances
+        j = i
+        while j > 0:
+            dst = head + j
+            if dst >= tq:
+                dst -= tq
+            src = dst - 1 if dst > 0 else tq - 1
+            for f in range(N_Q):
+                S[c, qo + dst * N_Q + f] = S[c, qo + src * N_Q + f]
+            j -= 1
+        head += 1
+        if head >= tq:
+            head -= tq
+        S[c, hf] = head
+        S[c, nf] = n - 1
+        return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def _tick(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, clk: np.int64, tag: np.int64,
+          td: np.ndarray) -> np.int64:
+    """One controller clock tick of channel c at cycle clk; returns the next cycle anything can happen."""
+    och = p[O_CH]
+    if clk == S[c, och + F_REFNEXT]:
+        _insert_refresh(p, S, c)
+        S[c, och + F_REFNEXT] += p[I_REF_INTERVAL]
+    nxt = BIG
+    cmd = np.int64(-1)
+    issued = False
+    if S[c, och + F_REFN] > 0:
+        cmd, r, g, ba, mt = _finish_refresh(p, S, c, clk)
+        if mt < nxt:
+            nxt = mt
+        if cmd >= 0:
+            _issue(p, T, S, c, cmd, np.int64(-1), -1, r, g, ba, np.int64(-1), clk, tag, td)
+            issued = True
+    if cmd < 0:
+        cmd, q, e, mt = _get_command(p, S, c, clk)
+        if mt < nxt:
+            nxt = mt
+        if cmd >= 0:
+            eo = p[O_CQ] + (q * p[I_CQ] + e) * N_Q
+            _issue(p, T, S, c, cmd, q, e, S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA], S[c, eo + Q_ROW],
+                   clk, tag, td)
+            issued = True
+    if issued and p[I_DUAL] == 1:
+        first_rw = cmd <= C_WRP
+        cmd2, q2, e2, mt = _get_command(p, S, c, clk)
+        if cmd2 >= 0 and (cmd2 <= C_WRP) != first_rw:
+            eo = p[O_CQ] + (q2 * p[I_CQ] + e2) * N_Q
+            _issue(p, T, S, c, cmd2, q2, e2, S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA], S[c, eo + Q_ROW],
+                   clk, tag, td)
+            S[c, p[O_ST] + T_DUAL] += 1
+    # background power: a rank with any open bank is active this cycle
+    for r in range(p[I_RANKS]):
+        if S[c, p[O_OPN] + r] == 0:
+            S[c, p[O_RK] + r * 2 + 1] += 1
+        else:
+            S[c, p[O_RK] + r * 2] += 1
+    S[c, p[O_ST] + T_TICKS] += 1
+    if S[c, och + F_SBLK] == 0:
+        if _schedule_transaction(p, S, c):
+            issued = True
+        else:
+            S[c, och + F_SBLK] = 1
+    if issued:
+        return clk + 1
+    if S[c, och + F_REFNEXT] < nxt:
+        nxt = S[c, och + F_REFNEXT]
+    return nxt
+
+
+@njit(cache=True, error_model="numpy")
+def _advance(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, until: np.int64, tag: np.int64,
+             td: np.ndarray) -> None:
+    """Bring channel c from its clock up to (not including) cycle ``until``.
+
+    With skipping on, cycles before the channel's next event are idle by construction (no command can
+    issue, no transaction can move, no refresh is due): only the background counters and the clock advance.
+    """
+    och = p[O_CH]
+    clk = S[c, och + F_CLK]
+    skip = p[I_SKIP] == 1
+    while clk < until:
+        nx = S[c, och + F_NEXT]
+        if skip and nx > clk:
+            stop = nx if nx < until else until
+            gap = stop - clk
+            for r in range(p[I_RANKS]):
+                if S[c, p[O_OPN] + r] == 0:
+                    S[c, p[O_RK] + r * 2 + 1] += gap
+                else:
+                    S[c, p[O_RK] + r * 2] += gap
+            S[c, p[O_ST] + T_TICKS] += gap
+            clk = stop
+            continue
+        S[c, och + F_NEXT] = _tick(p, T, S, c, clk, tag, td)
+        clk += 1
+    S[c, och + F_CLK] = clk
+
+
+@njit(cache=True, error_model="numpy")
+def _will_accept(p: np.ndarray, S: np.ndarray, c: int, is_write: bool) -> bool:
+    if p[I_UNIFIED] == 1 or not is_write:
+        return S[c, p[O_CH] + F_RQN] < p[I_TQ]
+    return S[c, p[O_CH] + F_WQN] < p[I_TQ]
+
+
+@njit(cache=True, error_model="numpy")
+def _push(p: np.ndarray, S: np.ndarray, c: int, qo: np.int64, nf: np.int64, hf: np.int64, addr: np.int64,
+          added: np.int64, fields: tuple, kind: int) -> None:
+    n = S[c, nf]
+    slot = S[c, hf] + n
+    if slot >= p[I_TQ]:
+        slot -= p[I_TQ]
+    o = qo + slot * N_Q
+    S[c, o + Q_ADDR] = addr
+    S[c, o + Q_ADDED] = added
+    S[c, o + Q_RANK] = fields[1]
+    S[c, o + Q_BG] = fields[2]
+    S[c, o + Q_BA] = fields[3]
+    S[c, o + Q_ROW] = fields[4]
+    S[c, o + Q_COL] = fields[5]
+    S[c, o + Q_KIND] = kind
+    S[c, nf] = n + 1
+
+
+@njit(cache=True, error_model="numpy")
+def _decode(p: np.ndarray, addr: np.int64) -> tuple:
+    a = addr >> p[I_SHIFT]
+    return ((a >> p[I_POS_CH]) & p[I_MASK_CH], (a >> p[I_POS_RA]) & p[I_MASK_RA], (a >> p[I_POS_BG]) & p[I_MASK_BG],
+            (a >> p[I_POS_BA]) & p[I_MASK_BA], (a >> p[I_POS_RO]) & p[I_MASK_RO], (a >> p[I_POS_CO]) & p[I_MASK_CO])
+
+
+@njit(cache=True, error_model="numpy")
+def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, clk: np.int64, tag: np.int64,
+         td: np.ndarray) -> None:
+    """DRAMsim3's AddTransaction at controller cycle clk (writes are posted; reads may hit the write buffer)."""
+    och, ost = p[O_CH], p[O_ST]
+    fields = _decode(p, addr)
+    S[c, och + F_SBLK] = 0
+    if S[c, och + F_NEXT] > clk:
+        S[c, och + F_NEXT] = clk
+    unified = p[I_UNIFIED] == 1
+    if is_write:
+        if _ht_find(p, S, c, p[O_PW], addr) < 0:
+            _ht_insert(p, S, c, p[O_PW], addr)
+            S[c, och + F_PWN] += 1
+            if unified:
+                _push(p, S, c, p[O_RQ], och + F_RQN, och + F_RQH, addr, tag, fields, 1)
+            else:
+                _push(p, S, c, p[O_WQ], och + F_WQN, och + F_WQH, addr, tag, fields, 1)
+            if tag >= 0:
+                td[3] += 1
+        S[c, ost + T_WDONE] += 1
+        if clk + 1 > S[c, och + F_LAST]:
+            S[c, och + F_LAST] = clk + 1
+        return
+    if _ht_find(p, S, c, p[O_PW], addr) >= 0:  # served from the write buffer
+        S[c, ost + T_RDONE] += 1
+        S[c, ost + T_LAT] += 1
+        if clk + 1 > S[c, och + F_LAST]:
+            S[c, och + F_LAST] = clk + 1
+        if tag >= 0 and clk + 1 > td[0]:
+            td[0] = clk + 1
+        return
+    i = _ht_insert(p, S, c, p[O_PR], addr)
+    so = p[O_PR] + i * 5
+    first = S[c, so + 1] == 0
+    S[c, so + 1] += 1
+    S[c, so + 2] += clk
+    if tag >= 0:
+        if S[c, so + 3] != tag:
+            S[c, so + 3] = tag
+            S[c, so + 4] = 0
+        S[c, so + 4] += 1
+        td[1] += 1
+    S[c, och + F_PRN] += 1
+    if first:
+        _push(p, S, c, p[O_RQ], och + F_RQN, och + F_RQH, addr, clk, fields, 0)
+
+
+# ---------------------------------------------------------------------------------------------- drivers
+@njit(cache=True, error_model="numpy")
+def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, writes: np.ndarray,
+              cycles: np.ndarray, unlimited: np.int64, max_cycles: np.int64) -> np.int64:
+    """Replay a trace over all channels as DRAMsim3's trace CPU does; return the memory cycles simulated.
+
+    Every memory cycle: tick each controller, then offer the next request(s) in trace order whose cycle has
+    come (one per cycle, or as many as the controllers accept with ``unlimited``), stopping at the first
+    refusal; requests are stamped with the controllers' new clock. The run ends when every read has
+    returned: the result is the last completion cycle + 1, or -1 if ``max_cycles`` passed first.
+    """
+    n = addrs.shape[0]
+    C = p[I_CHANNELS]
+    och = p[O_CH]
+    td = np.zeros(4, np.int64)
+    i = 0
+    clk = np.int64(0)
+    skip = p[I_SKIP] == 1
+    while clk < max_cycles:
+        for c in range(C):
+            _advance(p, T, S, c, clk + 1, np.int64(-1), td)
+        clk += 1
+        offered = False
+        while i < n and cycles[i] <= clk - 1:
+            a = addrs[i]
+            c = ((a >> p[I_SHIFT]) >> p[I_POS_CH]) & p[I_MASK_CH]
+            w = writes[i] == 1
+            if not _will_accept(p, S, c, w):
+                break
+            _add(p, S, c, a, w, clk, np.int64(-1), td)
+            i += 1
+            offered = True
+            if unlimited == 0:
+                break
+        if i == n:
+            busy = False
+            last = np.int64(0)
+            for c in range(C):
+                if S[c, och + F_PRN] > 0:
+                    busy = True
+                if S[c, och + F_LAST] > last:
+                    last = S[c, och + F_LAST]
+            if not busy and clk > last:
+                for c in range(C):
+                    _advance(p, T, S, c, last + 1, np.int64(-1), td)
+                return last + 1
+        if skip and not offered:
+            nxt = BIG
+            for c in range(C):
+                if S[c, och + F_NEXT] < nxt:
+                    nxt = S[c, och + F_NEXT]
+            if i < n and cycles[i] >= clk and cycles[i] < nxt:
+                nxt = cycles[i]
+            if i == n:
+                last = np.int64(0)
+                for c in range(C):
+                    if S[c, och + F_LAST] > last:
+                        last = S[c, och + F_LAST]
+                if last + 1 < nxt:
+                    nxt = last + 1
+            if nxt > clk and nxt < BIG:
+                clk = nxt
+    return np.int64(-1)
+
+
+@njit(cache=True, error_model="numpy")
+def advance_to(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: np.int64, until: np.int64) -> None:
+    """Bring channel c's clock to ``until`` (finishing what its queues hold up to then)."""
+    td = np.zeros(4, np.int64)
+    _advance(p, T, S, c, until, np.int64(-1), td)
+
+
+@njit(cache=True, error_model="numpy")
+def run_stream(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: np.int64, start: np.int64, base: np.int64,
+               nreq: np.int64, req_bytes: np.int64, is_write: np.int64, interval: np.int64, tag: np.int64,
+               scratch: np.ndarray) -> tuple:
+    """Feed channel c ``nreq`` requests at ``base``, ``base + req_bytes``, ... from cycle ``start``.
+
+    Requests are offered after each tick, as many as the controller accepts (or one every ``interval``
+    cycles), stamped with the controller's clock. Returns (cycle the last request was accepted, cycle its
+    data is done: last read returned, or last write issued plus the write delay). The channel is left at
+    the acceptance cycle with the stream's tail still queued (the look-ahead that found the completion is
+    undone from ``scratch``), so later streams overlap with it as they would in hardware. Writes are
+    fenced: the write buffer drains after the stream's last write.
+    """
+    och = p[O_CH]
+    td = np.zeros(4, np.int64)
+    if S[c, och + F_CLK] < start:
+        _advance(p, T, S, c, start, tag, td)
+    clk = S[c, och + F_CLK]
+    k = np.int64(0)
+    last_offer = -BIG
+    w = is_write == 1
+    while True:
+        if interval <= 1 or clk - last_offer >= interval:
+            while k < nreq and _will_accept(p, S, c, w):
+                _add(p, S, c, base + k * req_bytes, w, clk, tag, td)
+                k += 1
+                last_offer = clk
+                if interval > 1:
+                    break
+        if k == nreq:
+            break
+        _advance(p, T, S, c, clk + 1, tag, td)
+        clk += 1
+        if not _will_accept(p, S, c, w) and p[I_SKIP] == 1 and S[c, och + F_NEXT] > clk:
+            # nothing frees queue space before the channel's next event: jump there
+            target = S[c, och + F_NEXT]
+            _advance(p, T, S, c, target + 1, tag, td)
+            clk = target + 1
+        elif interval > 1 and last_offer + interval > clk:
+            target = last_offer + interval
+            _advance(p, T, S, c, target, tag, td)
+            clk = target
+    accepted = clk
+    if w:
+        S[c, och + F_DRAIN] = S[c, och + F_WQN]  # fence: drain the buffered writes
+        S[c, och + F_SBLK] = 0
+        if S[c, och + F_NEXT] > clk:
+            S[c, och + F_NEXT] = clk
+    scratch[:] = S[c]
+    while td[1] > 0 or td[3] > 0:
+        nxt = S[c, och + F_NEXT]
+        _advance(p, T, S, c, (nxt if nxt > clk else clk) + 1, tag, td)
+        clk = S[c, och + F_CLK]
+    done = td[0] if td[0] > td[2] else td[2]
+    if done < accepted + 1:
+        done = accepted + 1
+    S[c] = scratch
+    return accepted, done
