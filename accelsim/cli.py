@@ -58,8 +58,22 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--batch", type=_positive_int, default=1)
     t.add_argument("--out", metavar="FILE", help="CSV file to write (default: standard output)")
 
-    v = sub.add_parser("validate", help="compare with the published reference data and print the error table")
+    v = sub.add_parser("validate", help="compare with the reference data and print the error table")
+    v.add_argument("--area", action="append", choices=("flightllm", "dram"),
+                   help="only this area (repeatable; default: all)")
     v.add_argument("--json", action="store_true", help="print the cases as JSON")
+
+    d = sub.add_parser("dram", help="replay a DRAMsim3-format request trace through the cycle-level DRAM model")
+    src = d.add_mutually_exclusive_group(required=True)
+    src.add_argument("--dramsim3-config", metavar="FILE.ini", help="a DRAMsim3 .ini configuration")
+    src.add_argument("--standard", help="an accelsim DRAM standard (HBM2, HBM2E, HBM3, DDR4, DDR5, GDDR6, LPDDR5, ...)")
+    d.add_argument("--preset", help="preset of --standard (default: the preset named like the standard)")
+    d.add_argument("--trace", required=True, help="trace file: one '0x<hex address> READ|WRITE <cycle>' per line")
+    d.add_argument("--issue-rate", choices=("1", "unlimited"), default="1",
+                   help="1: at most one new request per memory cycle (DRAMsim3's trace CPU); "
+                        "unlimited: as many as the queues accept")
+    d.add_argument("--no-skip", action="store_true", help="tick every cycle (same results, slower)")
+    d.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
 
@@ -117,9 +131,9 @@ def _cmd_trace(a: argparse.Namespace) -> int:
 
 
 def _cmd_validate(a: argparse.Namespace) -> int:
-    from .validate import format_table, run_flightllm
+    from .validate import AREAS, format_table, run
 
-    cases = run_flightllm()
+    cases = run(tuple(a.area) if a.area else AREAS)
     if a.json:
         print(json.dumps([c.to_dict() for c in cases], indent=2))
     else:
@@ -127,9 +141,43 @@ def _cmd_validate(a: argparse.Namespace) -> int:
     return 0 if all(c.ok for c in cases) else 1
 
 
+def _cmd_dram(a: argparse.Namespace) -> int:
+    from .config.dram import dram_presets, load_dram_preset, read_dramsim3_ini
+    from .engine.dram import parse_trace, replay_trace
+
+    ignored: list[str] = []
+    if a.dramsim3_config:
+        cfg, ignored = read_dramsim3_ini(a.dramsim3_config)
+    else:
+        preset = a.preset
+        if preset is None:
+            names = [n for n, v in dram_presets().items() if v.get("standard") == a.standard]
+            preset = a.standard if a.standard in names else (sorted(names)[0] if names else a.standard)
+        cfg = load_dram_preset(preset, a.standard)
+    addrs, writes, cycles = parse_trace(a.trace)
+    res = replay_trace(cfg, addrs, writes, cycles, unlimited=a.issue_rate == "unlimited", skip=not a.no_skip,
+                       ignored=ignored)
+    if a.json:
+        print(json.dumps(res.to_dict()))
+        return 0
+    d = res
+    print(f"{d.requests:,} requests in {d.cycles:,} memory cycles (tCK {d.tCK_ns} ns)")
+    print(f"  bandwidth            {d.bandwidth_gbps:10.3f} GB/s")
+    print(f"  average read latency {d.avg_read_latency_cycles:10.2f} cycles ({d.avg_read_latency_ns:.2f} ns)")
+    print(f"  row-hit rate         {100 * d.row_hit_rate:10.2f} %")
+    print(f"  commands             ACT {d.act_count:,}  PRE {d.pre_count:,}  REF {d.ref_count:,}  "
+          f"RD {d.read_cmds:,}  WR {d.write_cmds:,}")
+    print(f"  energy               {d.energy_pj / 1e6:10.3f} uJ ({d.energy_pj_per_bit:.2f} pJ/bit)")
+    if d.ignored_keys:
+        print(f"  ignored .ini keys (DRAMsim3 does not read them either): {', '.join(d.ignored_keys)}")
+    print(f"  simulated in {d.sim_wall_s:.2f} s ({d.requests / max(d.sim_wall_s, 1e-9) / 1e6:.2f} M requests/s)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"run": _cmd_run, "list": _cmd_list, "trace": _cmd_trace, "validate": _cmd_validate}
+    handlers = {"run": _cmd_run, "list": _cmd_list, "trace": _cmd_trace, "validate": _cmd_validate,
+                "dram": _cmd_dram}
     try:
         return handlers[args.command](args)
     except AccelsimError as exc:

@@ -55,8 +55,8 @@ def test_unit_that_does_not_parse(tmp_path: Path) -> None:
 
 
 def test_workload_does_not_fit_memory() -> None:
-    proc = run_cli("run", "vhk158-flightllm", "llama2-70b", "--gen", "1")
-    _check(proc, "vhk158-flightllm.yaml", "memories.hbm.channel_capacity", "GiB", "fix:")
+    proc = run_cli("run", "u280-flightllm", "llama2-70b", "--gen", "1")
+    _check(proc, "u280-flightllm.yaml", "memories.hbm.channel_capacity", "GiB", "fix:")
 
 
 def test_shape_that_cannot_be_tiled(tmp_path: Path) -> None:

@@ -210,7 +210,8 @@ def test_workload_errors(tmp_path: Path) -> None:
 
 
 def test_overrides_are_validated_like_yaml() -> None:
-    hw = load_hardware("vhk158-flightllm", {"memories.hbm.channels": 16, "mapping.a_buffer_channels": 4})
+    hw = load_hardware("vhk158-flightllm", {"memories.hbm.channels": 16, "memories.hbm.bandwidth": "409.6 GiB/s",
+                                            "mapping.a_buffer_channels": 4})
     assert hw.memories["hbm"].channels == 16
     with pytest.raises(ConfigError) as exc:
         load_hardware("vhk158-flightllm", {"memories.hbm.channels": 0})

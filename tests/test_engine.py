@@ -22,7 +22,7 @@ TOY = {
     "compute.matrix_engine.mv_tile_outputs": 1, "compute.matrix_engine.reduction_block": 1,
     "compute.sfu.lanes": 16,
     "memories.hbm.channels": 2, "memories.hbm.bandwidth": "2 GB/s", "memories.hbm.efficiency": 1.0,
-    "memories.hbm.cross_channel_efficiency": 0.5, "memories.hbm.latency": "100 ns",
+    "memories.hbm.cross_channel_efficiency": 0.5, "memories.hbm.latency": "100 ns", "memories.hbm.model": "bandwidth",
     "mapping.a_buffer_channels": 2, "mapping.b_buffer_channels": 1, "mapping.barrier_cycles": 1,
 }
 
@@ -68,7 +68,7 @@ def test_load_then_dependent_compute(toy) -> None:  # type: ignore[no-untyped-de
     st = run(toy, program(ins(LOAD, bytes=1000), ins(MV, deps=(0,), rows=1, cols=5, red=1)))
     # 1000 B at 1 ns/B on one channel, data 100 ns later, then 5 cycles, then the barrier
     assert st.phases[0].duration_ps == 1000 * NS + 100 * NS + 5 * NS + NS
-    assert st.totals()["chan_read"].tolist() == [1000, 0]
+    assert st.totals()["mem.bytes_read"].tolist() == [1000, 0]
 
 
 def test_channel_contention_between_load_and_store(toy) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +76,7 @@ def test_channel_contention_between_load_and_store(toy) -> None:  # type: ignore
     assert same.phases[0].duration_ps == 2000 * NS + 100 * NS + NS  # the store waits for the channel
     apart = run(toy, program(ins(LOAD, bytes=1000), ins(STORE, bytes=1000, chan_lo=1)))
     assert apart.phases[0].duration_ps == 1000 * NS + 100 * NS + NS
-    assert apart.totals()["chan_written"].tolist() == [0, 1000]
+    assert apart.totals()["mem.bytes_written"].tolist() == [0, 1000]
 
 
 def test_spread_over_channels_and_cross_path(toy) -> None:  # type: ignore[no-untyped-def]
@@ -112,7 +112,7 @@ def test_reuse_replays_the_recorded_outcome(toy) -> None:  # type: ignore[no-unt
     assert reused.blocks_simulated == 1 and reused.blocks_reused == 2
     assert exact.blocks_simulated == 3 and exact.blocks_reused == 0
     assert reused.phases[0].duration_ps == exact.phases[0].duration_ps == 3 * (1105 * NS + NS)
-    for k in ("unit_busy_ps", "chan_read", "unit_instructions"):
+    for k in ("unit_busy_ps", "mem.bytes_read", "unit_instructions"):
         np.testing.assert_array_equal(reused.totals()[k], exact.totals()[k])
     assert [t[3] for t in reused.timeline] == [t[3] for t in exact.timeline]
 

@@ -13,9 +13,12 @@ from accelsim.workload import Scenario, build_decode, resolve_numerics
 @pytest.mark.parametrize("model,batch,prompt,gen", [("gpt2-small", 2, 100, 20), ("llama2-7b", 1, 130, 18),
                                                     ("llama3-8b", 1, 64, 4)])
 def test_reuse_equals_exact_simulation(model: str, batch: int, prompt: int, gen: int) -> None:
+    """With the bandwidth memory model the reuse key is the whole memory state: replay is exact. (With the
+    cycle-level DRAM model the bound is tested in test_dram.py.)"""
     sc = Scenario(batch, prompt, gen)
-    a = simulate("vhk158-flightllm", model, sc, fidelity="cycle")
-    b = simulate("vhk158-flightllm", model, sc, fidelity="exact")
+    bw = {"memories.hbm.model": "bandwidth"}
+    a = simulate("vhk158-flightllm", model, sc, fidelity="cycle", hw_overrides=bw)
+    b = simulate("vhk158-flightllm", model, sc, fidelity="exact", hw_overrides=bw)
     assert a.sim["blocks_reused"] > 0 and b.sim["blocks_reused"] == 0
     for key in ("prefill_s", "decode_s", "decode_step_s", "utilization", "bytes", "instructions", "macs",
                 "breakdown_s"):

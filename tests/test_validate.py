@@ -19,3 +19,15 @@ def test_flightllm_cases_within_target() -> None:
     # the mechanisms, not just the totals: prefill is compute bound, decode steps grow with the KV length
     by = {c.case: c for c in cases}
     assert by["fl_decode_144"].simulated < by["fl_decode_1024"].simulated < by["fl_decode_2000"].simulated
+
+
+def test_dramsim3_cases_within_target() -> None:
+    """Every DRAMsim3 reference case (HBM2 and DDR4, access patterns, both issue rates, stride sweeps, open-loop
+    latency): bandwidth within 3 %, read latency within 5 %, row-hit rate within 2 points, ACTs within 3 %."""
+    from accelsim.validate.dramsim3 import run_dramsim3
+
+    cases = run_dramsim3()
+    table = format_table(cases)
+    assert len(cases) >= 80
+    for c in cases:
+        assert c.ok, table

@@ -215,6 +215,7 @@ class DramDerived:
     hbm: bool
     dual_cmd: bool
     shift_bits: int
+    address_mapping: str
     field_pos: tuple[int, int, int, int, int, int]  # ch, ra, bg, ba, ro, co
     field_mask: tuple[int, int, int, int, int, int]
     timing: tuple  # delays[cmd][scope][target]; scope: same bank, other banks same bg, other bgs, other ranks, same rank
@@ -288,7 +289,7 @@ class DramDerived:
             rows=s.rows, columns=columns, devices_per_rank=devices, page_bytes=page, megs_per_rank=megs_per_rank,
             request_bytes=request, burst_cycle=burst, tCK_ns=t.tCK, read_delay=read_delay, write_delay=write_delay,
             tRC=tRC, tRFC=t.tRFC, tRFCb=t.tRFCb, tFAW=t.tFAW, t32AW=t.t32AW, gddr=gddr, hbm=hbm,
-            dual_cmd=bool(s.hbm_dual_cmd and hbm), shift_bits=shift,
+            dual_cmd=bool(s.hbm_dual_cmd and hbm), shift_bits=shift, address_mapping=y.address_mapping,
             field_pos=tuple(pos[f] for f in order), field_mask=tuple((1 << widths[f]) - 1 for f in order),
             timing=timing, energy_pj=energy, refresh_interval=interval, refresh_policy=pol,
             queue_per_bank=y.queue_structure == "PER_BANK", open_page=y.row_buf_policy == "OPEN_PAGE",

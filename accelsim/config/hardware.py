@@ -8,8 +8,8 @@ the shipped YAML carries a comment with its source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Optional
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional
 
 from .schema import Source, flag, items, num, qty, sub, text
 from .workload import FormatsConfig, WEIGHT_NAMES
@@ -116,21 +116,39 @@ class BuffersConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class MemoryConfig:
-    """An off-chip memory: channels (or pseudo-channels), capacity, bandwidth, access efficiency and latency."""
+    """An off-chip memory: channels (or pseudo-channels), capacity, bandwidth, and its timing model.
 
-    kind: Literal["hbm2", "hbm2e", "hbm3", "ddr4", "ddr5", "gddr6", "lpddr5"] = text("memory technology")
+    ``model: dram`` (the default when a ``dram`` section is given) times every access cycle by cycle with
+    the DRAM controller model; ``dram`` names a standard preset and may override any of its fields.
+    ``model: bandwidth`` streams each channel at peak bandwidth x efficiency after an idle latency.
+    """
+
+    kind: Literal["hbm2", "hbm2e", "hbm3", "ddr4", "ddr5", "gddr6", "lpddr5", "lpddr5x"] = text("memory technology")
     channels: int = num("independent channels (pseudo-channels for HBM)", positive=True)
     channel_capacity: float = qty("capacity of one channel", "bytes")
     bandwidth: float = qty("peak bandwidth of all channels together", "bandwidth")
-    efficiency: float = num("fraction of a channel's peak bandwidth a streaming access through its own port gets",
-                            positive=True, hi=1.0)
+    efficiency: float = num("bandwidth model: fraction of a channel's peak a streaming access through its own "
+                            "port gets", positive=True, hi=1.0)
     cross_channel_efficiency: float = num(
-        "fraction of peak a port gets when reading a channel it is not attached to (through the HBM switch)",
-        positive=True, hi=1.0, default=1.0)
-    latency: float = qty("idle read latency (request to first data)", "time", positive=False, nonneg=True)
-    model: Literal["bandwidth"] = text("timing model: per-channel bandwidth/latency", default="bandwidth")
+        "fraction of peak a port gets when reading a channel it is not attached to (through the HBM switch); "
+        "the DRAM model applies it as a request-rate limit of such ports", positive=True, hi=1.0, default=1.0)
+    latency: float = qty("bandwidth model: idle read latency (request to first data)", "time", positive=False,
+                         nonneg=True)
+    model: Literal["auto", "bandwidth", "dram"] = text(
+        "timing model: dram (cycle-level, the default with a dram section) or bandwidth", default="auto")
+    dram: Optional[dict[str, Any]] = sub(
+        "DRAM device and controller: 'preset: NAME' (accelsim/config/dram_presets.yaml) plus per-section overrides "
+        "(dram_structure, timing, power, system)", default=None)
     holds: tuple[str, ...] = items("what the compiler places here: weights, kv_cache, activations",
                                    default_factory=lambda: ("weights", "kv_cache", "activations"))
+    dram_config: Any = field(default=None, init=False, compare=False, repr=False,
+                             metadata={"help": "the built DRAM configuration (set when loading)"})
+
+    @property
+    def timing_model(self) -> str:
+        if self.model == "auto":
+            return "dram" if self.dram is not None else "bandwidth"
+        return self.model
 
     @property
     def capacity_bytes(self) -> float:
@@ -144,6 +162,39 @@ class MemoryConfig:
         for i, h in enumerate(self.holds):
             if h not in ("weights", "kv_cache", "activations"):
                 raise src.error(f"{path}.holds[{i}]", f"unknown content {h!r}", "use weights, kv_cache or activations")
+        if self.timing_model == "dram" and self.dram is None:
+            raise src.error(f"{path}.model", "model 'dram' needs a dram section",
+                            "add 'dram: {preset: HBM2E}' (or another preset) under this memory")
+        if self.dram is None:
+            return
+        from .dram import dram_from_mapping
+
+        spec = dict(self.dram)
+        system = spec.get("system")
+        if system is None or (isinstance(system, dict) and "channels" not in system):
+            # the memory's channel count is the DRAM system's unless the dram section says otherwise
+            spec["system"] = {**(system or {}), "channels": self.channels}
+        cfg = dram_from_mapping(spec, src, f"{path}.dram")
+        d = cfg.derive()
+        object.__setattr__(self, "dram_config", cfg)
+        if self.timing_model != "dram":
+            return  # the section is checked but not used: the bandwidth model times this memory
+        if d.channels != self.channels:
+            raise src.error(f"{path}.dram", f"the DRAM configuration has {d.channels} channels, the memory {self.channels}",
+                            f"override 'system: {{channels: {self.channels}}}' in the dram section, or set channels "
+                            f"to {d.channels}")
+        cap = d.capacity_bytes / d.channels
+        if abs(cap - self.channel_capacity) > 1e-6 * cap:
+            raise src.error(f"{path}.channel_capacity",
+                            f"channel_capacity {self.channel_capacity / 2**20:g} MiB differs from the DRAM "
+                            f"configuration's {cap / 2**20:g} MiB per channel",
+                            f"set channel_capacity to '{cap / 2**20:g} MiB' or change the dram organisation")
+        if abs(d.peak_bandwidth - self.bandwidth) > 0.1 * self.bandwidth:
+            raise src.error(f"{path}.bandwidth",
+                            f"bandwidth {self.bandwidth / 1e9:.1f} GB/s is more than 10 % away from the DRAM "
+                            f"configuration's peak {d.peak_bandwidth / 1e9:.1f} GB/s",
+                            "make the two agree (the DRAM model times accesses from its own timing)")
+        object.__setattr__(self, "dram_config", cfg)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,15 +6,18 @@ compute instructions take the time their kernel gives, memory instructions go th
 (which may delay them while their channels are busy, and delivers data after the memory latency). A block
 ends with a barrier: every instruction has delivered, plus the barrier's cycles.
 
-Exact reuse: a block's outcome (duration, busy time and counts per unit, bytes per channel, the memory
-state it leaves) is recorded under the block's content hash and the memory state it started from. When
-the same block starts from the same state again (the next layer, the next decode step in the same
-length bucket) the recorded outcome is replayed instead of re-simulated; ``fidelity="exact"`` turns
-this off, and the tests show both give identical numbers.
+Reuse: a block's outcome (duration, busy time and counts per unit, bytes per channel, the memory state it
+leaves) is recorded under the block's content hash and the memory state it started from. When the same
+block starts from the same state again (the next layer, the next decode step in the same length bucket)
+the recorded outcome is replayed instead of re-simulated; ``fidelity="exact"`` turns this off. With the
+bandwidth model the state is exact and both give identical numbers (tested). With cycle-level DRAM the
+state is "idle memory" plus the refresh phase within a tolerance (REFRESH_PHASE_TOLERANCE; see
+engine/dram.py for what the replay keeps), and the tests bound the difference to exact.
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Generator, Iterable
 
 import numpy as np
@@ -29,6 +32,13 @@ __all__ = ["Engine", "FIDELITIES"]
 
 FIDELITIES = ("cycle", "exact")
 
+# Reuse across refresh phases: a recorded block outcome is replayed only where the memory's refresh schedule
+# sits at most this fraction of the block's duration away from where it sat in the recording, so every
+# refresh inside the replayed block is misplaced by at most 1 % of its duration (and the block's time by
+# about as much). Memories without refresh report phase 0 and always match.
+REFRESH_PHASE_TOLERANCE = 0.01
+REFRESH_PHASE_FLOOR = 0.0
+
 
 class Engine:
     """Simulates programs on one device; accumulates a :class:`RunStats` over successive ``run`` calls."""
@@ -42,14 +52,17 @@ class Engine:
         self.reuse = fidelity == "cycle"
         self.compute = COMPUTE_MODELS[hw.kind](hw)
         mem_cfg = hw.weight_memory
-        self.memory = MEMORY_MODELS[mem_cfg.model](hw.mapping.weight_memory, mem_cfg)
+        self.memory = MEMORY_MODELS[mem_cfg.timing_model](hw.mapping.weight_memory, mem_cfg)
         self.period_ps = 1e12 / hw.clocks.main
         self.barrier_ps = int(round(hw.mapping.barrier_cycles * self.period_ps))
         self.stats = RunStats(units, hw.mapping.weight_memory, self.memory.channels, hw.clocks.main,
                               timeline=[] if timeline else None)
         self.env = simpy.Environment()
+        self.event_driven = bool(getattr(self.memory, "event_driven", False))
+        if self.event_driven:
+            self.memory.attach(self.env)
         self._t = 0  # virtual time: env.now plus replayed blocks not yet turned into a SimPy timeout
-        self._memo: dict[tuple[str, bytes], int] = {}
+        self._memo: dict[tuple[str, bytes], tuple[list[int], list[int], list[float]]] = {}
         self._block_cache: dict[str, tuple] = {}
 
     # ------------------------------------------------------------------------------------------ driver
@@ -68,15 +81,18 @@ class Engine:
             stride = np.asarray(prog.region_stride or (0, 0, 0, 0), dtype=np.int64)
             for bi, layer in prog.sequence.tolist():
                 blk = prog.blocks[bi]
-                key = (blk.key, mem.state_key(self._t)) if self.reuse else None
-                oid = self._memo.get(key) if key is not None else None
+                oid = None
+                if self.reuse:
+                    skey = (blk.key, mem.state_key(self._t))
+                    phase = mem.refresh_phase(self._t)
+                    oid = self._lookup(skey, phase)
                 if oid is None:
                     if self._t > env.now:
                         yield env.timeout(self._t - env.now)
                     oid = yield from self._simulate(blk, base + layer * stride)
                     self._t = env.now
-                    if key is not None:
-                        self._memo[key] = oid
+                    if self.reuse:
+                        self._remember(skey, phase, oid)
                     st.blocks_simulated += 1
                     if st.timeline is not None:
                         self._record_timeline(label, blk.name, oid, self._t - st.outcomes[oid].duration_ps)
@@ -93,6 +109,34 @@ class Engine:
             st.phases.append(ph)
         if self._t > env.now:
             yield env.timeout(self._t - env.now)
+
+    def _lookup(self, skey: tuple[str, bytes], phase: tuple[int, int]) -> int | None:
+        """A recorded outcome of this block from this memory state whose refresh phase is close enough."""
+        rec = self._memo.get(skey)
+        if rec is None:
+            return None
+        phases, oids, tols = rec
+        ph, period = phase
+        i = bisect.bisect_left(phases, ph)
+        n = len(phases)
+        best, best_d = None, None
+        for j in (i - 1, i, 0, n - 1):  # the neighbours on both sides, and across the wrap
+            if 0 <= j < n:
+                dist = abs(ph - phases[j])
+                if period:
+                    dist = min(dist, period - dist)
+                if dist <= tols[j] and (best_d is None or dist < best_d):
+                    best, best_d = oids[j], dist
+        return best
+
+    def _remember(self, skey: tuple[str, bytes], phase: tuple[int, int], oid: int) -> None:
+        rec = self._memo.setdefault(skey, ([], [], []))
+        ph, period = phase
+        tol = max(REFRESH_PHASE_TOLERANCE * self.stats.outcomes[oid].duration_ps, REFRESH_PHASE_FLOOR * period)
+        i = bisect.bisect_left(rec[0], ph)
+        rec[0].insert(i, ph)
+        rec[1].insert(i, oid)
+        rec[2].insert(i, tol)
 
     def _record_timeline(self, label: str, name: str, oid: int, t0: int) -> None:
         o = self.stats.outcomes[oid]
@@ -130,28 +174,45 @@ class Engine:
         first = [-1] * n_units
         last = [0] * n_units
         base = region_addr.tolist()
-        procs = [env.process(self._unit(u, idxs, cols, dur, end, waiters, base, acc_busy, acc_instr, acc_macs, first, last))
+        pending: list[simpy.Event] = []  # completions of event-driven memory accesses
+        procs = [env.process(self._unit(u, idxs, cols, dur, end, waiters, base, acc_busy, acc_instr, acc_macs, first,
+                                        last, pending))
                  for u, idxs in enumerate(per_unit) if idxs]
         yield env.all_of(procs)
+        if pending:
+            yield env.all_of(pending)
         t_done = max(max(end), env.now) if n else env.now
         yield env.timeout(t_done - env.now + self.barrier_ps)
+        end_state = mem.snapshot(env.now)  # brings the memory to the block's end before counting
         counters1 = mem.counters()
         spans = tuple((u, first[u] - t0, last[u] - t0, acc_busy[u]) for u in range(n_units) if first[u] >= 0)
         o = Outcome(
             block_name=blk.name, op_kinds=blk.op_kinds, duration_ps=env.now - t0,
             unit_busy_ps=np.array(acc_busy, np.int64), unit_instructions=np.array(acc_instr, np.int64),
             unit_macs=np.array(acc_macs, np.int64),
-            chan_read=counters1["bytes_read"] - counters0["bytes_read"],
-            chan_written=counters1["bytes_written"] - counters0["bytes_written"],
-            chan_accesses=counters1["accesses"] - counters0["accesses"],
-            mem_end_state=mem.snapshot(env.now), spans=spans,
+            mem={k: counters1[k] - counters0[k] for k in counters1},
+            mem_end_state=end_state, spans=spans,
         )
         st.outcomes.append(o)
         return len(st.outcomes) - 1
 
+    @staticmethod
+    def _completion(i: int, u: int, end: list[int], waiters: dict[int, simpy.Event], last: list[int]):  # type: ignore[no-untyped-def]
+        """Callback for an event-driven access's completion: its data-ready time, and the waiting dependents."""
+
+        def done(ev: simpy.Event) -> None:
+            end[i] = ev.value
+            if ev.value > last[u]:
+                last[u] = ev.value
+            w = waiters.pop(i, None)
+            if w is not None:
+                w.succeed()
+
+        return done
+
     def _unit(self, u: int, idxs: list[int], cols: dict[str, list[int]], dur: list[int], end: list[int],
               waiters: dict[int, simpy.Event], base: list[int], acc_busy: list[int], acc_instr: list[int],
-              acc_macs: list[int], first: list[int], last: list[int]) -> Generator:
+              acc_macs: list[int], first: list[int], last: list[int], pending: list[simpy.Event]) -> Generator:
         env, mem, st = self.env, self.memory, self.stats
         opcode, dep0, dep1, dep2 = cols["opcode"], cols["dep0"], cols["dep1"], cols["dep2"]
         busy = 0
@@ -174,8 +235,26 @@ class Engine:
             op = opcode[i]
             if op == LOAD or op == STORE:
                 addr = base[cols["region"][i]] + cols["addr"][i]
-                s, finish, ready = mem.access(now, cols["chan_lo"][i], cols["chan_n"][i], cols["chan_stride"][i],
-                                              cols["bytes"][i], op == STORE, cols["path"][i], addr)
+                nbytes = cols["bytes"][i]
+                if self.event_driven and nbytes > 0:
+                    # the unit is busy until the controllers have accepted the last request; the data is ready
+                    # (end[i], dependents released) when the last request completes
+                    accepted, done = mem.access(now, cols["chan_lo"][i], cols["chan_n"][i], cols["chan_stride"][i],
+                                                nbytes, op == STORE, cols["path"][i], addr)
+                    finish = yield accepted
+                    st.events += 1
+                    s = now
+                    busy += finish - s
+                    if first[u] < 0:
+                        first[u] = s
+                    pending.append(done)
+                    done.callbacks.append(self._completion(i, u, end, waiters, last))
+                    continue
+                if nbytes > 0:
+                    s, finish, ready = mem.access(now, cols["chan_lo"][i], cols["chan_n"][i], cols["chan_stride"][i],
+                                                  nbytes, op == STORE, cols["path"][i], addr)
+                else:
+                    s = finish = ready = now
                 end[i] = ready
                 busy += finish - s
             else:

@@ -1,7 +1,8 @@
 """Off-chip memory components: the engine talks to memory only through :class:`MemoryModel`.
 
 ``access`` issues one load or store and returns its start, the end of channel occupancy and the time its
-data is ready; ``state_key``/``snapshot``/``restore`` let the engine reuse a recorded block outcome when a
+data is ready (an ``event_driven`` model returns SimPy events instead, see engine/dram.py);
+``state_key``/``refresh_key``/``snapshot``/``restore`` let the engine reuse a recorded block outcome when a
 block starts from a memory state seen before. The cycle-accurate DRAM model implements the same interface.
 """
 
@@ -28,6 +29,8 @@ class MemoryModel(Protocol):
 
     def state_key(self, now_ps: int) -> bytes: ...
 
+    def refresh_phase(self, now_ps: int) -> tuple[int, int]: ...
+
     def snapshot(self, now_ps: int) -> np.ndarray: ...
 
     def restore(self, rel_state: np.ndarray, now_ps: int) -> None: ...
@@ -49,6 +52,7 @@ class BandwidthMemory:
         bw = cfg.channel_bandwidth
         self.ps_per_byte = (1e12 / (bw * cfg.efficiency), 1e12 / (bw * cfg.cross_channel_efficiency))
         self.latency_ps = int(round(cfg.latency * 1e12))
+        self.d = None
         self.busy = np.zeros(self.channels, dtype=np.int64)
         self.bytes_read = np.zeros(self.channels, dtype=np.int64)
         self.bytes_written = np.zeros(self.channels, dtype=np.int64)
@@ -69,6 +73,9 @@ class BandwidthMemory:
         if rel.max() <= 0:
             return b""
         return np.maximum(rel, 0).tobytes()
+
+    def refresh_phase(self, now_ps: int) -> tuple[int, int]:
+        return 0, 0  # no refresh in this model: (phase, period) in ps
 
     def snapshot(self, now_ps: int) -> np.ndarray:
         return np.maximum(self.busy - now_ps, 0)

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..config.hardware import HardwareConfig
 from ..kernels.compute import compute_durations_ps
+from .dram import DramMemory
 from .memory import BandwidthMemory
 
 __all__ = ["FpgaComputeModel", "COMPUTE_MODELS", "MEMORY_MODELS"]
@@ -28,4 +29,4 @@ class FpgaComputeModel:
 
 
 COMPUTE_MODELS = {"fpga": FpgaComputeModel}
-MEMORY_MODELS = {"bandwidth": BandwidthMemory}
+MEMORY_MODELS = {"bandwidth": BandwidthMemory, "dram": DramMemory}

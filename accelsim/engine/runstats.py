@@ -19,9 +19,7 @@ class Outcome:
     unit_busy_ps: np.ndarray        # per unit: time spent executing (memory units: channel occupancy)
     unit_instructions: np.ndarray   # per unit: instructions issued
     unit_macs: np.ndarray           # per unit: useful MACs
-    chan_read: np.ndarray           # per memory channel: bytes read
-    chan_written: np.ndarray        # per memory channel: bytes written
-    chan_accesses: np.ndarray       # per memory channel: accesses
+    mem: dict[str, np.ndarray]      # per memory channel counters (bytes_read, bytes_written, accesses, act, ...)
     mem_end_state: np.ndarray       # memory state relative to the block's end
     spans: tuple[tuple[int, int, int, int], ...]  # per unit: (unit, first start, last end, busy) relative to block start
 
@@ -51,23 +49,32 @@ class RunStats:
     timeline: list[tuple[str, str, str, int, int, int]] | None = None  # (phase, op, unit, start, dur, busy)
 
     def totals(self, phase_prefix: str | None = None) -> dict[str, np.ndarray | int]:
-        """Sum of the outcome arrays over the phases whose label starts with ``phase_prefix`` (all if None)."""
+        """Sum of the outcome arrays over the phases whose label starts with ``phase_prefix`` (all if None).
+
+        Keys: duration_ps, unit_busy_ps, unit_instructions, unit_macs, and ``mem.<counter>`` per channel.
+        """
         n_u = len(self.units)
         acc: dict[str, np.ndarray | int] = {
             "unit_busy_ps": np.zeros(n_u, np.int64), "unit_instructions": np.zeros(n_u, np.int64),
-            "unit_macs": np.zeros(n_u, np.int64), "chan_read": np.zeros(self.channels, np.int64),
-            "chan_written": np.zeros(self.channels, np.int64), "chan_accesses": np.zeros(self.channels, np.int64),
-            "duration_ps": 0,
+            "unit_macs": np.zeros(n_u, np.int64), "duration_ps": 0,
         }
+        runs: dict[int, int] = {}
         for ph in self.phases:
             if phase_prefix is not None and not ph.label.startswith(phase_prefix):
                 continue
             acc["duration_ps"] = int(acc["duration_ps"]) + ph.duration_ps
             for (oid, _name), count in ph.runs.items():
-                o = self.outcomes[oid]
-                for key in ("unit_busy_ps", "unit_instructions", "unit_macs", "chan_read", "chan_written",
-                            "chan_accesses"):
-                    acc[key] += count * getattr(o, key)  # type: ignore[operator]
+                runs[oid] = runs.get(oid, 0) + count
+        if not runs:
+            return acc
+        oids = sorted(runs)
+        weight = np.array([runs[o] for o in oids], np.int64)
+        outs = [self.outcomes[o] for o in oids]
+        # one weighted sum per counter over the distinct outcomes (blocks run many times share one outcome)
+        for key in ("unit_busy_ps", "unit_instructions", "unit_macs"):
+            acc[key] = weight @ np.stack([getattr(o, key) for o in outs])
+        for key in outs[0].mem:
+            acc["mem." + key] = weight @ np.stack([o.mem[key] for o in outs])
         return acc
 
     def op_time_ps(self, phase_prefix: str | None = None) -> dict[str, int]:
@@ -80,18 +87,20 @@ class RunStats:
                 out[name] = out.get(name, 0) + count * self.outcomes[oid].duration_ps
         return out
 
-    def counters(self, phase_prefix: str | None = None) -> dict[str, int]:
+    def counters(self, phase_prefix: str | None = None) -> dict[str, float]:
         """Totals with dotted names: ``unit.mv.busy_cycles``, ``unit.load.instructions``, ``hbm.ch3.bytes_read``."""
         tot = self.totals(phase_prefix)
-        out: dict[str, int] = {}
+        out: dict[str, float] = {}
         for i, u in enumerate(self.units):
             busy_ps = int(tot["unit_busy_ps"][i])  # type: ignore[index]
             out[f"unit.{u}.busy_ps"] = busy_ps
             out[f"unit.{u}.busy_cycles"] = int(round(busy_ps * self.clock_hz / 1e12))
             out[f"unit.{u}.instructions"] = int(tot["unit_instructions"][i])  # type: ignore[index]
             out[f"unit.{u}.macs"] = int(tot["unit_macs"][i])  # type: ignore[index]
-        for c in range(self.channels):
-            for key, name in (("chan_read", "bytes_read"), ("chan_written", "bytes_written"), ("chan_accesses", "accesses")):
-                out[f"{self.memory_name}.ch{c}.{name}"] = int(tot[key][c])  # type: ignore[index]
+        for key, arr in tot.items():
+            if not key.startswith("mem."):
+                continue
+            name = key[4:]
+            for c, v in enumerate(arr):  # type: ignore[arg-type]
+                out[f"{self.memory_name}.ch{c}.{name}"] = float(v) if isinstance(v, np.floating) else int(v)
         return out
-

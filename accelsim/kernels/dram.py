@@ -23,8 +23,8 @@ gives the same command sequence; the tests compare both, and this kernel against
 ``reference_dram.py``.
 
 Drivers: ``run_trace`` replays a DRAMsim3-style trace over all channels (one request per cycle, or as many
-as accepted, in order), ``run_stream`` feeds one channel a contiguous stream of requests from a start
-cycle (the engine's load/store instructions), ``advance_to`` brings a channel's clock forward.
+as accepted, in order); ``mem_register``/``mem_step`` feed the engine's load/store instructions as request
+streams and report when each is accepted and completed; ``advance_to``/``settle`` bring clocks forward.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["P", "CH", "STAT", "N_CMD", "layout", "new_state", "run_trace", "run_stream", "advance_to"]
+__all__ = ["P", "CH", "STAT", "N_CMD", "layout", "new_state", "run_trace", "advance_to", "settle", "settle_channels",
+           "split_channel", "mem_register", "mem_step", "N_TG", "N_SM"]
 
 # command types (accelsim.config.dram.CMD order)
 C_RD, C_RDP, C_WR, C_WRP, C_ACT, C_PRE, C_REFB, C_REF = 0, 1, 2, 3, 4, 5, 6, 7
@@ -59,10 +60,10 @@ N_P = len(_PARAMS)
 # per-channel scalars (offset O_CH)
 _CH = ("rq_n", "wq_n", "pr_n", "pw_n", "q_idx", "drain", "ref_n", "in_ref", "ref_rank", "ref_q", "ref_next",
        "ref_nrank", "ref_nbg", "ref_nbank", "last_done", "next_evt", "sched_blocked", "clk", "cq_total", "rq_head",
-       "wq_head", "cq_mask")
+       "wq_head", "cq_mask", "fence")
 CH = {n: i for i, n in enumerate(_CH)}
 (F_RQN, F_WQN, F_PRN, F_PWN, F_QIDX, F_DRAIN, F_REFN, F_INREF, F_REFRANK, F_REFQ, F_REFNEXT, F_NRANK, F_NBG,
- F_NBANK, F_LAST, F_NEXT, F_SBLK, F_CLK, F_CQT, F_RQH, F_WQH, F_CQMASK) = range(len(_CH))
+ F_NBANK, F_LAST, F_NEXT, F_SBLK, F_CLK, F_CQT, F_RQH, F_WQH, F_CQMASK, F_FENCE) = range(len(_CH))
 
 # statistics per channel (offset O_ST)
 _STAT = ("reads_done", "writes_done", "read_cmds", "write_cmds", "read_hits", "write_hits", "act", "pre", "ref",
@@ -76,6 +77,14 @@ Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND = range(8)
 N_Q = 8
 BIG = np.int64(1) << np.int64(62)
 
+# tag table (engine streams): per tag, outstanding reads/writes, completion cycle, acceptance cycle, streams still
+# offering requests, flags (1: in use, 2: acceptance reported, 4: completion reported)
+TG_OUT_R, TG_OUT_W, TG_DONE, TG_ACC, TG_UNOFF, TG_FLAGS = range(6)
+N_TG = 6
+# stream table: one row per (access, channel) still offering requests
+SM_ACTIVE, SM_CHAN, SM_BASE, SM_K, SM_NREQ, SM_RB, SM_W, SM_INT, SM_LAST, SM_TAG = range(10)
+N_SM = 10
+
 
 def layout(params: np.ndarray) -> np.ndarray:
     """Fill in the per-channel offsets of every structure in ``params`` (in place) and return it."""
@@ -83,7 +92,7 @@ def layout(params: np.ndarray) -> np.ndarray:
     nq, cq, tq = int(params[I_NQ]), int(params[I_CQ]), int(params[I_TQ])
     h = 1 << int(params[I_HBITS])
     sizes = ((O_CH, len(_CH)), (O_ST, len(_STAT)), (O_RK, r * 2), (O_RQ, tq * N_Q), (O_WQ, tq * N_Q),
-             (O_PR, h * 5), (O_PW, h * 5), (O_CQ, nq * cq * N_Q), (O_CQN, nq), (O_BANK, r * b * 3),
+             (O_PR, h * 7), (O_PW, h * 7), (O_CQ, nq * cq * N_Q), (O_CQN, nq), (O_BANK, r * b * 3),
              (O_TB, r * b * N_CMD), (O_TG, r * bg * N_CMD), (O_TR, r * N_CMD), (O_FAW, r * 5), (O_AW32, r * 33),
              (O_REFQ, int(params[I_RQ_CAP]) * 4), (O_OPN, r), (O_QRDY, nq))
     off = 0
@@ -237,8 +246,8 @@ def _ht_find(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64
     mask = (np.int64(1) << p[I_HBITS]) - 1
     i = _home(p, addr)
     key = addr + 1
-    while S[c, off + i * 5] != 0:
-        if S[c, off + i * 5] == key:
+    while S[c, off + i * 7] != 0:
+        if S[c, off + i * 7] == key:
             return i
         i = (i + 1) & mask
     return np.int64(-1)
@@ -250,13 +259,17 @@ def _ht_insert(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int
     mask = (np.int64(1) << p[I_HBITS]) - 1
     i = _home(p, addr)
     key = addr + 1
-    while S[c, off + i * 5] != 0:
-        if S[c, off + i * 5] == key:
+    while S[c, off + i * 7] != 0:
+        if S[c, off + i * 7] == key:
             return i
         i = (i + 1) & mask
-    S[c, off + i * 5] = key
-    for f in range(1, 5):
-        S[c, off + i * 5 + f] = 0
+    S[c, off + i * 7] = key
+    S[c, off + i * 7 + 1] = 0
+    S[c, off + i * 7 + 2] = 0
+    S[c, off + i * 7 + 3] = -1
+    S[c, off + i * 7 + 4] = 0
+    S[c, off + i * 7 + 5] = -1
+    S[c, off + i * 7 + 6] = 0
     return i
 
 
@@ -267,14 +280,14 @@ def _ht_delete(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, i: np.int64)
     j = i
     while True:
         j = (j + 1) & mask
-        if S[c, off + j * 5] == 0:
+        if S[c, off + j * 7] == 0:
             break
-        k = _home(p, S[c, off + j * 5] - 1)
+        k = _home(p, S[c, off + j * 7] - 1)
         if (j > i and (k <= i or k > j)) or (j < i and (k <= i and k > j)):
-            for f in range(5):
-                S[c, off + i * 5 + f] = S[c, off + j * 5 + f]
+            for f in range(7):
+                S[c, off + i * 7 + f] = S[c, off + j * 7 + f]
             i = j
-    S[c, off + i * 5] = 0
+    S[c, off + i * 7] = 0
 
 
 # ---------------------------------------------------------------------------------------------- one channel
@@ -450,16 +463,20 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
         if cmd == C_RD or cmd == C_RDP:
             done = clk + p[I_READ_DELAY]
             i = _ht_find(p, S, c, p[O_PR], addr)
-            so = p[O_PR] + i * 5
+            so = p[O_PR] + i * 7
             k = S[c, so + 1]
             S[c, ost + T_RDONE] += k
             S[c, ost + T_LAT] += k * done - S[c, so + 2]
             if done > S[c, och + F_LAST]:
                 S[c, och + F_LAST] = done
-            if tag >= 0 and S[c, so + 3] == tag and S[c, so + 4] > 0:
-                td[1] -= S[c, so + 4]
-                if done > td[0]:
-                    td[0] = done
+            for tf in (3, 5):
+                tg = S[c, so + tf]
+                if tg >= 0 and S[c, so + tf + 1] > 0:
+                    td[tg, TG_OUT_R] -= S[c, so + tf + 1]
+                    if td[tg, TG_OUT_R] == 0:
+                        td[0, 0] = 1
+                    if done > td[tg, TG_DONE]:
+                        td[tg, TG_DONE] = done
             S[c, och + F_PRN] -= k
             _ht_delete(p, S, c, p[O_PR], i)
             S[c, ost + T_RDC] += 1
@@ -473,11 +490,14 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
             S[c, ost + T_WRC] += 1
             if S[c, bo + 2] != 0:
                 S[c, ost + T_WRH] += 1
-            if tag >= 0 and S[c, eo + Q_ADDED] == tag:
+            wt = S[c, eo + Q_ADDED]
+            if wt >= 0:
                 wd = clk + p[I_WRITE_DELAY]
-                if wd > td[2]:
-                    td[2] = wd
-                td[3] -= 1
+                if wd > td[wt, TG_DONE]:
+                    td[wt, TG_DONE] = wd
+                td[wt, TG_OUT_W] -= 1
+                if td[wt, TG_OUT_W] == 0:
+                    td[0, 0] = 1
         if cmd == C_RD or cmd == C_WR:
             S[c, bo + 2] += 1
         else:
@@ -606,6 +626,24 @@ def _insert_refresh(p: np.ndarray, S: np.ndarray, c: int) -> None:
 
 
 @njit(cache=True, error_model="numpy")
+def _write_hazard_head(p: np.ndarray, S: np.ndarray, c: int) -> bool:
+    """Whether the first write the drain would move waits for a pending read of its address."""
+    och = p[O_CH]
+    tq = p[I_TQ]
+    head = S[c, och + F_WQH]
+    for i in range(S[c, och + F_WQN]):
+        slot = head + i
+        if slot >= tq:
+            slot -= tq
+        io = p[O_WQ] + slot * N_Q
+        q = _queue_index(p, S[c, io + Q_RANK], S[c, io + Q_BG], S[c, io + Q_BA])
+        if S[c, p[O_CQN] + q] >= p[I_CQ]:
+            continue
+        return _ht_find(p, S, c, p[O_PR], S[c, io + Q_ADDR]) >= 0
+    return False
+
+
+@njit(cache=True, error_model="numpy")
 def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     """DRAMsim3's ScheduleTransaction: move the first transaction whose command queue has room.
 
@@ -615,11 +653,23 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     tq = p[I_TQ]
     unified = p[I_UNIFIED] == 1
     if S[c, och + F_DRAIN] == 0 and not unified:
-        # drain when the write buffer is full, or holds more than the threshold while no command is queued
+        # drain when the write buffer is full, or holds more than the threshold while no command is queued;
+        # fenced writes (engine stores, which must complete; not in DRAMsim3) drain once no read waits
         wn = S[c, och + F_WQN]
-        if wn >= tq or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0):
+        if (wn >= tq or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
+                or (S[c, och + F_FENCE] > 0 and wn > 0 and S[c, och + F_RQN] == 0)):
             S[c, och + F_DRAIN] = wn
     use_w = (not unified) and S[c, och + F_DRAIN] > 0
+    if use_w and _write_hazard_head(p, S, c):
+        # DRAMsim3 stops draining here and schedules nothing this cycle; when the buffer is still over its
+        # drain trigger, draining restarts next cycle and meets the same write again, so the read it waits
+        # for never moves (a livelock DRAMsim3 shares). accelsim lets the read queue go instead.
+        S[c, och + F_DRAIN] = 0
+        wn = S[c, och + F_WQN]
+        if not (wn >= tq or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
+                or (S[c, och + F_FENCE] > 0 and S[c, och + F_RQN] == 0)):
+            return True
+        use_w = False
     qo = p[O_WQ] if use_w else p[O_RQ]
     nf = och + (F_WQN if use_w else F_RQN)
     hf = och + (F_WQH if use_w else F_RQH)
@@ -640,6 +690,8 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
                 S[c, och + F_DRAIN] = 0
                 return True  # draining stopped: the state changed
             S[c, och + F_DRAIN] -= 1
+            if S[c, io + Q_ADDED] >= 0 and S[c, och + F_FENCE] > 0:
+                S[c, och + F_FENCE] -= 1  # a fenced write left the buffer
         ko = p[O_CQ] + (q * p[I_CQ] + k) * N_Q
         for f in range(N_Q):
             S[c, ko + f] = S[c, io + f]
@@ -805,7 +857,9 @@ def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, c
             else:
                 _push(p, S, c, p[O_WQ], och + F_WQN, och + F_WQH, addr, tag, fields, 1)
             if tag >= 0:
-                td[3] += 1
+                td[tag, TG_OUT_W] += 1
+                if not unified:
+                    S[c, och + F_FENCE] += 1  # fenced: drained even below the drain threshold
         S[c, ost + T_WDONE] += 1
         if clk + 1 > S[c, och + F_LAST]:
             S[c, och + F_LAST] = clk + 1
@@ -815,20 +869,24 @@ def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, c
         S[c, ost + T_LAT] += 1
         if clk + 1 > S[c, och + F_LAST]:
             S[c, och + F_LAST] = clk + 1
-        if tag >= 0 and clk + 1 > td[0]:
-            td[0] = clk + 1
+        if tag >= 0 and clk + 1 > td[tag, TG_DONE]:
+            td[tag, TG_DONE] = clk + 1
         return
     i = _ht_insert(p, S, c, p[O_PR], addr)
-    so = p[O_PR] + i * 5
+    so = p[O_PR] + i * 7
     first = S[c, so + 1] == 0
     S[c, so + 1] += 1
     S[c, so + 2] += clk
     if tag >= 0:
-        if S[c, so + 3] != tag:
+        # up to two streams may wait on one merged read (a third is not tracked: it completes with its stream)
+        if S[c, so + 3] == tag or S[c, so + 3] < 0:
             S[c, so + 3] = tag
-            S[c, so + 4] = 0
-        S[c, so + 4] += 1
-        td[1] += 1
+            S[c, so + 4] += 1
+            td[tag, TG_OUT_R] += 1
+        elif S[c, so + 5] == tag or S[c, so + 5] < 0:
+            S[c, so + 5] = tag
+            S[c, so + 6] += 1
+            td[tag, TG_OUT_R] += 1
     S[c, och + F_PRN] += 1
     if first:
         _push(p, S, c, p[O_RQ], och + F_RQN, och + F_RQH, addr, clk, fields, 0)
@@ -848,7 +906,7 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
     n = addrs.shape[0]
     C = p[I_CHANNELS]
     och = p[O_CH]
-    td = np.zeros(4, np.int64)
+    td = np.zeros((1, N_TG), np.int64)
     i = 0
     clk = np.int64(0)
     skip = p[I_SKIP] == 1
@@ -892,8 +950,9 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
                 for c in range(C):
                     if S[c, och + F_LAST] > last:
                         last = S[c, och + F_LAST]
-                if last + 1 < nxt:
-                    nxt = last + 1
+                # the last tick is cycle ``last`` (ticking it ends the run with the clock at last + 1)
+                if last < nxt:
+                    nxt = last
             if nxt > clk and nxt < BIG:
                 clk = nxt
     return np.int64(-1)
@@ -902,65 +961,249 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
 @njit(cache=True, error_model="numpy")
 def advance_to(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: np.int64, until: np.int64) -> None:
     """Bring channel c's clock to ``until`` (finishing what its queues hold up to then)."""
-    td = np.zeros(4, np.int64)
+    td = np.zeros((1, N_TG), np.int64)
     _advance(p, T, S, c, until, np.int64(-1), td)
 
 
 @njit(cache=True, error_model="numpy")
-def run_stream(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: np.int64, start: np.int64, base: np.int64,
-               nreq: np.int64, req_bytes: np.int64, is_write: np.int64, interval: np.int64, tag: np.int64,
-               scratch: np.ndarray) -> tuple:
-    """Feed channel c ``nreq`` requests at ``base``, ``base + req_bytes``, ... from cycle ``start``.
+def settle(p: np.ndarray, T: np.ndarray, S: np.ndarray, until: np.int64) -> None:
+    """Bring every channel to cycle ``until``."""
+    td = np.zeros((1, N_TG), np.int64)
+    for c in range(p[I_CHANNELS]):
+        if S[c, p[O_CH] + F_CLK] < until:
+            _advance(p, T, S, c, until, np.int64(-1), td)
 
-    Requests are offered after each tick, as many as the controller accepts (or one every ``interval``
-    cycles), stamped with the controller's clock. Returns (cycle the last request was accepted, cycle its
-    data is done: last read returned, or last write issued plus the write delay). The channel is left at
-    the acceptance cycle with the stream's tail still queued (the look-ahead that found the completion is
-    undone from ``scratch``), so later streams overlap with it as they would in hardware. Writes are
-    fenced: the write buffer drains after the stream's last write.
+
+@njit(cache=True, error_model="numpy")
+def settle_channels(p: np.ndarray, T: np.ndarray, S: np.ndarray, chans: np.ndarray, until: np.int64) -> None:
+    """Bring the listed channels to cycle ``until``."""
+    td = np.zeros((1, N_TG), np.int64)
+    for i in range(chans.shape[0]):
+        c = chans[i]
+        if S[c, p[O_CH] + F_CLK] < until:
+            _advance(p, T, S, c, until, np.int64(-1), td)
+
+
+@njit(cache=True, error_model="numpy")
+def split_channel(p: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarray, tags: np.ndarray, src: np.int64,
+                  dst: np.int64) -> np.int64:
+    """Make channel dst an exact copy of channel src, in-flight work included: its state row, its streams (new
+    stream rows under the same tags) and its outstanding requests (added to their tags' counts).
+
+    The engine simulates one channel per class of channels that have received identical requests at identical
+    cycles (their states are then identical); when an access touches only part of a class, the part that
+    leaves gets its own copy this way. Returns 0, or -1 if the stream table is full.
     """
+    for k in range(S.shape[1]):
+        S[dst, k] = S[src, k]
+    # streams still offering
+    ns = strm.shape[0]
+    s2 = 0
+    chs[dst, 0] = 0
+    for k in range(1, chs[src, 0] + 1):
+        s = chs[src, k]
+        while s2 < ns and strm[s2, SM_ACTIVE] == 1:
+            s2 += 1
+        if s2 == ns:
+            return np.int64(-1)
+        for f in range(N_SM):
+            strm[s2, f] = strm[s, f]
+        strm[s2, SM_CHAN] = dst
+        chs[dst, 0] += 1
+        chs[dst, chs[dst, 0]] = s2
+        tags[strm[s, SM_TAG], TG_UNOFF] += 1
+    # outstanding reads (pending-read set: up to two tags per merged read)
+    h = np.int64(1) << p[I_HBITS]
+    for i in range(h):
+        so = p[O_PR] + i * 7
+        if S[src, so] == 0:
+            continue
+        for tf in (3, 5):
+            tg = S[src, so + tf]
+            if tg >= 0 and S[src, so + tf + 1] > 0:
+                tags[tg, TG_OUT_R] += S[src, so + tf + 1]
+    # outstanding writes: write buffer (or unified queue) entries and write commands carry their tag
     och = p[O_CH]
-    td = np.zeros(4, np.int64)
-    if S[c, och + F_CLK] < start:
-        _advance(p, T, S, c, start, tag, td)
-    clk = S[c, och + F_CLK]
-    k = np.int64(0)
-    last_offer = -BIG
-    w = is_write == 1
-    while True:
-        if interval <= 1 or clk - last_offer >= interval:
-            while k < nreq and _will_accept(p, S, c, w):
-                _add(p, S, c, base + k * req_bytes, w, clk, tag, td)
-                k += 1
-                last_offer = clk
-                if interval > 1:
-                    break
-        if k == nreq:
-            break
-        _advance(p, T, S, c, clk + 1, tag, td)
+    tq = p[I_TQ]
+    unified = p[I_UNIFIED] == 1
+    qo = p[O_RQ] if unified else p[O_WQ]
+    n = S[src, och + (F_RQN if unified else F_WQN)]
+    head = S[src, och + (F_RQH if unified else F_WQH)]
+    for i in range(n):
+        slot = head + i
+        if slot >= tq:
+            slot -= tq
+        io = qo + slot * N_Q
+        if (not unified or S[src, io + Q_KIND] == 1) and S[src, io + Q_ADDED] >= 0:
+            tags[S[src, io + Q_ADDED], TG_OUT_W] += 1
+    for q in range(p[I_NQ]):
+        cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+        for e in range(S[src, p[O_CQN] + q]):
+            eo = cqo + e * N_Q
+            kind = S[src, eo + Q_KIND]
+            if (kind == C_WR or kind == C_WRP) and S[src, eo + Q_ADDED] >= 0:
+                tags[S[src, eo + Q_ADDED], TG_OUT_W] += 1
+    return np.int64(0)
+
+
+# ---------------------------------------------------------------------------------------------- engine streams
+# The engine's load/store instructions become request streams, one per (instruction, channel), offered to
+# their channel in order. ``mem_register`` adds an instruction's streams under a tag; ``mem_step`` runs the
+# channels that have work in lockstep, one memory cycle at a time (idle stretches skipped), until a given
+# cycle or until some tag has all its requests accepted or all of them completed, and reports those events.
+# Tag row 0 is a header: tags[0, 0] is set whenever a tag may have reached an event, so the scan for events
+# happens only then; tags[0, 1] is the highest tag id registered (the scan's bound).
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _channel_busy(p: np.ndarray, S: np.ndarray, c: int) -> bool:
+    och = p[O_CH]
+    return S[c, och + F_RQN] > 0 or S[c, och + F_WQN] > 0 or S[c, och + F_CQT] > 0
+
+
+@njit(cache=True, error_model="numpy")
+def _offer(p: np.ndarray, S: np.ndarray, c: int, strm: np.ndarray, chs: np.ndarray, tags: np.ndarray,
+           clk: np.int64) -> bool:
+    """Offer at most one request to channel c at cycle clk: from the oldest stream that may offer (its rate
+    allows it and its queue has room). Returns whether a request was accepted."""
+    n = chs[c, 0]
+    for k in range(1, n + 1):
+        s = chs[c, k]
+        if clk - strm[s, SM_LAST] < strm[s, SM_INT]:
+            continue
+        w = strm[s, SM_W] == 1
+        if not _will_accept(p, S, c, w):
+            continue
+        tag = strm[s, SM_TAG]
+        _add(p, S, c, strm[s, SM_BASE] + strm[s, SM_K] * strm[s, SM_RB], w, clk, tag, tags)
+        strm[s, SM_K] += 1
+        strm[s, SM_LAST] = clk
+        if strm[s, SM_K] == strm[s, SM_NREQ]:
+            for j in range(k, n):
+                chs[c, j] = chs[c, j + 1]
+            chs[c, 0] = n - 1
+            strm[s, SM_ACTIVE] = 0
+            tags[tag, TG_UNOFF] -= 1
+            if tags[tag, TG_UNOFF] == 0:
+                tags[tag, TG_ACC] = clk
+                tags[0, 0] = 1
+        return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def mem_register(p: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarray, tags: np.ndarray,
+                 G: np.ndarray, tag: np.int64, chans: np.ndarray, start: np.int64, base: np.int64, nreq: np.int64,
+                 req_bytes: np.int64, is_write: np.int64, interval: np.int64) -> np.int64:
+    """Add one access: ``nreq`` requests of ``req_bytes`` from channel-local address ``base`` on every channel in
+    ``chans``, offered from cycle ``start`` (first request stamped start + 1, as a trace request of cycle
+    ``start``), at most one per ``interval`` cycles per stream. Returns 0, or -1 if a table is full."""
+    if G[0] < start:
+        G[0] = start
+    ns = strm.shape[0]
+    tags[tag, TG_OUT_R] = 0
+    tags[tag, TG_OUT_W] = 0
+    tags[tag, TG_DONE] = 0
+    tags[tag, TG_ACC] = 0
+    tags[tag, TG_UNOFF] = 0
+    tags[tag, TG_FLAGS] = 1
+    if tag > tags[0, 1]:
+        tags[0, 1] = tag  # highest tag in use: _collect scans up to it
+    s = 0
+    for i in range(chans.shape[0]):
+        c = chans[i]
+        if chs[c, 0] + 1 >= chs.shape[1]:
+            return np.int64(-1)
+        while s < ns and strm[s, SM_ACTIVE] == 1:
+            s += 1
+        if s == ns:
+            return np.int64(-1)
+        strm[s, SM_ACTIVE] = 1
+        strm[s, SM_CHAN] = c
+        strm[s, SM_BASE] = base
+        strm[s, SM_K] = 0
+        strm[s, SM_NREQ] = nreq
+        strm[s, SM_RB] = req_bytes
+        strm[s, SM_W] = is_write
+        strm[s, SM_INT] = interval
+        strm[s, SM_LAST] = start + 1 - interval
+        strm[s, SM_TAG] = tag
+        chs[c, 0] += 1
+        chs[c, chs[c, 0]] = s
+        tags[tag, TG_UNOFF] += 1
+    return np.int64(0)
+
+
+@njit(cache=True, error_model="numpy")
+def _collect(tags: np.ndarray, events: np.ndarray) -> np.int64:
+    """Report tags that became accepted (kind 1) or completed (kind 2): rows (tag, kind, cycle) of events."""
+    n = 0
+    for t in range(1, tags[0, 1] + 1):
+        f = tags[t, TG_FLAGS]
+        if f & 1 == 0 or tags[t, TG_UNOFF] != 0:
+            continue
+        if f & 2 == 0:
+            events[n, 0], events[n, 1], events[n, 2] = t, 1, tags[t, TG_ACC]
+            n += 1
+            f |= 2
+        if tags[t, TG_OUT_R] == 0 and tags[t, TG_OUT_W] == 0:
+            d = tags[t, TG_DONE]
+            if d < tags[t, TG_ACC]:
+                d = tags[t, TG_ACC]
+            events[n, 0], events[n, 1], events[n, 2] = t, 2, d
+            n += 1
+            f = 0  # the tag is free again
+        tags[t, TG_FLAGS] = f
+    tags[0, 0] = 0
+    return np.int64(n)
+
+
+@njit(cache=True, error_model="numpy")
+def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarray, tags: np.ndarray,
+             G: np.ndarray, until: np.int64, events: np.ndarray) -> np.int64:
+    """Run every channel with work from cycle G[0] until ``until`` or the first cycle after which some tag was
+    accepted or completed; G[0] becomes the next cycle to run. Returns the number of rows written to
+    ``events``. A channel without work is left behind and caught up (idle cycles, refresh) when it next has
+    some, which gives the same state since nothing reaches it in between."""
+    C = p[I_CHANNELS]
+    och = p[O_CH]
+    skip = p[I_SKIP] == 1
+    clk = G[0]
+    while clk < until:
+        work = False
+        offered = False
+        for c in range(C):
+            has_streams = chs[c, 0] > 0
+            if not has_streams and not _channel_busy(p, S, c):
+                continue
+            work = True
+            _advance(p, T, S, c, clk + 1, np.int64(-1), tags)
+            if has_streams and _offer(p, S, c, strm, chs, tags, clk + 1):
+                offered = True
         clk += 1
-        if not _will_accept(p, S, c, w) and p[I_SKIP] == 1 and S[c, och + F_NEXT] > clk:
-            # nothing frees queue space before the channel's next event: jump there
-            target = S[c, och + F_NEXT]
-            _advance(p, T, S, c, target + 1, tag, td)
-            clk = target + 1
-        elif interval > 1 and last_offer + interval > clk:
-            target = last_offer + interval
-            _advance(p, T, S, c, target, tag, td)
-            clk = target
-    accepted = clk
-    if w:
-        S[c, och + F_DRAIN] = S[c, och + F_WQN]  # fence: drain the buffered writes
-        S[c, och + F_SBLK] = 0
-        if S[c, och + F_NEXT] > clk:
-            S[c, och + F_NEXT] = clk
-    scratch[:] = S[c]
-    while td[1] > 0 or td[3] > 0:
-        nxt = S[c, och + F_NEXT]
-        _advance(p, T, S, c, (nxt if nxt > clk else clk) + 1, tag, td)
-        clk = S[c, och + F_CLK]
-    done = td[0] if td[0] > td[2] else td[2]
-    if done < accepted + 1:
-        done = accepted + 1
-    S[c] = scratch
-    return accepted, done
+        if tags[0, 0] != 0:
+            n = _collect(tags, events)
+            if n > 0:
+                G[0] = clk
+                return n
+        if not work:
+            clk = until
+            break
+        if skip and not offered:
+            # nothing was accepted this cycle: jump to the next cycle a channel can act or a stream may offer
+            nxt = until
+            for c in range(C):
+                if chs[c, 0] > 0:
+                    for k in range(1, chs[c, 0] + 1):
+                        s = chs[c, k]
+                        t = strm[s, SM_LAST] + strm[s, SM_INT] - 1
+                        if _will_accept(p, S, c, strm[s, SM_W] == 1) and t < nxt:
+                            nxt = t
+                    if S[c, och + F_NEXT] < nxt:
+                        nxt = S[c, och + F_NEXT]
+                elif _channel_busy(p, S, c) and S[c, och + F_NEXT] < nxt:
+                    nxt = S[c, och + F_NEXT]
+            if nxt > clk:
+                clk = nxt
+    G[0] = clk
+    return np.int64(0)

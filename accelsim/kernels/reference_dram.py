@@ -482,6 +482,18 @@ def _schedule_transaction(p, ch, rq, wq, pr, cq, cqn, c):  # type: ignore[no-unt
         if ch[c, 1] >= tq or (ch[c, 1] > p[8] and _all_queues_empty(p, cqn, c)):
             ch[c, 5] = ch[c, 1]
     use_w = (not unified) and ch[c, 5] > 0
+    if use_w:
+        # the write the drain would move first waits for a pending read of its address: stop draining, and
+        # if the drain would restart at once, schedule from the read queue instead (see the kernel)
+        for i in range(ch[c, 1]):
+            if cqn[c, _queue_index(p, wq[c, i, Q_RANK], wq[c, i, Q_BG], wq[c, i, Q_BA])] >= p[6]:
+                continue
+            if _has_pending_read(ch, pr, c, wq[c, i, Q_ADDR]):
+                ch[c, 5] = 0
+                if not (ch[c, 1] >= tq or (ch[c, 1] > p[8] and _all_queues_empty(p, cqn, c))):
+                    return True
+                use_w = False
+            break
     n = ch[c, 1] if use_w else ch[c, 0]
     moved = False
     for i in range(n):
@@ -717,8 +729,9 @@ def run_trace(p, T, ch, st, rk, rq, wq, pr, pw, cq, cqn, bank, tb, tg, tr, faw, 
                 for c in range(C):
                     if ch[c, 14] > last:
                         last = ch[c, 14]
-                if last + 1 < nxt:
-                    nxt = last + 1
+                # the last tick is cycle ``last`` (ticking it ends the run with the clock at last + 1)
+                if last < nxt:
+                    nxt = last
             if nxt > clk and nxt < BIG:
                 clk = nxt
     return np.int64(-1)

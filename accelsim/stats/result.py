@@ -43,7 +43,8 @@ class Result:
     formats: dict[str, Any]
     sim_wall_s: float
     sim: dict[str, Any] = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)  # dotted names: unit.mv.busy_cycles, hbm.ch3.bytes_read
+    counters: dict[str, float] = field(default_factory=dict)  # dotted: unit.mv.busy_cycles, hbm.ch3.bytes_read
+    memory: dict[str, dict[str, float]] = field(default_factory=dict)  # per memory: commands, row hits, energy
     config_hash: str = ""  # hash of the hwconfig and workload files, overrides, scenario and fidelity
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +127,21 @@ class Result:
         return "\n".join(lines)
 
 
+def _memory_summary(tot: dict[str, Any], name: str) -> dict[str, dict[str, float]]:
+    """DRAM command counts, row-hit rate, average read latency and energy of the run (cycle-level model only)."""
+    if "mem.act" not in tot:
+        return {}
+    rw = float(tot["mem.read_cmds"].sum() + tot["mem.write_cmds"].sum())
+    reads = float(tot["mem.reads_done"].sum())
+    bits = 8.0 * float(tot["mem.bytes_read"].sum() + tot["mem.bytes_written"].sum())
+    energy = float(tot["mem.energy_pj"].sum())
+    return {name: {"act": int(tot["mem.act"].sum()), "pre": int(tot["mem.pre"].sum()), "ref": int(tot["mem.ref"].sum()),
+                   "read_cmds": int(tot["mem.read_cmds"].sum()), "write_cmds": int(tot["mem.write_cmds"].sum()),
+                   "row_hit_rate": float(tot["mem.row_hits"].sum()) / rw if rw else 0.0,
+                   "avg_read_latency_cycles": float(tot["mem.read_lat_sum"].sum()) / reads if reads else 0.0,
+                   "energy_j": energy * 1e-12, "energy_pj_per_bit": energy / bits if bits else 0.0}}
+
+
 def build_result(stats: Any, *, device: str, workload: str, batch: int, prompt: int, gen: int, fidelity: str,
                  formats: dict[str, Any], wall_s: float, instructions_total: int = 0) -> Result:
     """Turn the engine's run statistics into a :class:`Result` (phases labelled 'prefill' and 'decode.<i>')."""
@@ -151,7 +167,9 @@ def build_result(stats: Any, *, device: str, workload: str, batch: int, prompt: 
         cycles={"prefill": int(round(prefill_ps * ps / period_s)), "decode": int(round(decode_s / period_s)),
                 "e2e": int(round(e2e_ps * ps / period_s))},
         utilization=util,
-        bytes={stats.memory_name: {"read": int(tot["chan_read"].sum()), "written": int(tot["chan_written"].sum())}},
+        bytes={stats.memory_name: {"read": int(tot["mem.bytes_read"].sum()),
+                                   "written": int(tot["mem.bytes_written"].sum())}},
+        memory=_memory_summary(tot, stats.memory_name),
         instructions=instr, macs=int(tot["unit_macs"].sum()), breakdown_s=breakdown, formats=formats,
         sim_wall_s=wall_s,
         sim={"blocks_simulated": stats.blocks_simulated, "blocks_reused": stats.blocks_reused,
