@@ -53,6 +53,7 @@ def kernel_params(d: DramDerived, *, skip: bool = True, ignore_channel_bits: boo
         p[K.P["mask_" + f]] = masks[i]
     K.layout(p)
     T = np.array(d.timing, dtype=np.int64)
+    T[T < 0] = -K.BIG  # no constraint: clk + d never raises an earliest cycle (lets the kernel skip the test)
     return p, T
 
 
@@ -375,7 +376,7 @@ class DramMemory:
         interval = self.d.refresh_interval
         S[:, o["O_CH"] + K.F_REFNEXT] = (clk // interval + 1) * interval
         for f, v in ((K.F_REFN, 0), (K.F_INREF, 0), (K.F_REFQ, -1), (K.F_REFRANK, -1), (K.F_DRAIN, 0),
-                     (K.F_FENCE, 0), (K.F_SBLK, 0)):
+                     (K.F_FENCE, 0), (K.F_SBLK, 0), (K.F_QMIN, 0)):
             S[:, o["O_CH"] + f] = v
         S[:, o["O_QRDY"]:o["O_QRDY"] + int(self.p[K.I_NQ])] = 0
         S[:, o["O_CH"] + K.F_CLK] = clk

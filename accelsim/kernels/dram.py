@@ -60,10 +60,11 @@ N_P = len(_PARAMS)
 # per-channel scalars (offset O_CH)
 _CH = ("rq_n", "wq_n", "pr_n", "pw_n", "q_idx", "drain", "ref_n", "in_ref", "ref_rank", "ref_q", "ref_next",
        "ref_nrank", "ref_nbg", "ref_nbank", "last_done", "next_evt", "sched_blocked", "clk", "cq_total", "rq_head",
-       "wq_head", "cq_mask", "fence")
+       "wq_head", "cq_mask", "fence", "cq_full", "q_stale", "q_min")
 CH = {n: i for i, n in enumerate(_CH)}
 (F_RQN, F_WQN, F_PRN, F_PWN, F_QIDX, F_DRAIN, F_REFN, F_INREF, F_REFRANK, F_REFQ, F_REFNEXT, F_NRANK, F_NBG,
- F_NBANK, F_LAST, F_NEXT, F_SBLK, F_CLK, F_CQT, F_RQH, F_WQH, F_CQMASK, F_FENCE) = range(len(_CH))
+ F_NBANK, F_LAST, F_NEXT, F_SBLK, F_CLK, F_CQT, F_RQH, F_WQH, F_CQMASK, F_FENCE, F_CQFULL, F_QSTALE,
+ F_QMIN) = range(len(_CH))
 
 # statistics per channel (offset O_ST)
 _STAT = ("reads_done", "writes_done", "read_cmds", "write_cmds", "read_hits", "write_hits", "act", "pre", "ref",
@@ -73,8 +74,9 @@ STAT = {n: i for i, n in enumerate(_STAT)}
  T_PREA) = range(len(_STAT))
 
 # queue entry fields
-Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND = range(8)
-N_Q = 8
+# (Q_Q: the command queue the entry belongs to, set when it enters the transaction queue)
+Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND, Q_Q = range(9)
+N_Q = 9
 BIG = np.int64(1) << np.int64(62)
 
 # tag table (engine streams): per tag, outstanding reads/writes, completion cycle, acceptance cycle, streams still
@@ -146,7 +148,7 @@ def _earliest(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, g: np.int64, bi
     return e
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _faw_wait(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> np.int64:
     """0 if the activate windows allow an ACT at clk, else the cycle the oldest entry expires."""
     o = p[O_FAW] + r * 5
@@ -161,7 +163,7 @@ def _faw_wait(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) 
     return 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _record_act(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> None:
     # DRAMsim3 keeps a list per rank: on ACT drop the oldest entry if it has expired, then append clk + window
     o = p[O_FAW] + r * 5
@@ -183,13 +185,13 @@ def _record_act(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64
         S[c, o] = n + 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _raise(S: np.ndarray, c: int, idx: np.int64, t: np.int64) -> None:
     if t > S[c, idx]:
         S[c, idx] = t
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _update_timing(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: int, r: np.int64, g: np.int64,
                    bidx: np.int64, clk: np.int64) -> None:
     nb, nbg, bpg = p[I_BANKS], p[I_BGS], p[I_BPG]
@@ -217,21 +219,26 @@ def _update_timing(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: int
     tb = p[O_TB] + (r * nb + bidx) * N_CMD
     tg = p[O_TG] + (r * nbg + g) * N_CMD
     tr = p[O_TR] + r * N_CMD
+    # "no constraint" entries of T are -BIG (kernel_params), so clk + d never raises: branch-free maxima
     for t in range(N_CMD):
-        d = T[cmd, S_SB, t]
-        if d >= 0:
-            _raise(S, c, tb + t, clk + d)
-        d = T[cmd, S_OB, t]
-        if d >= 0:
-            _raise(S, c, tg + t, clk + d)
-        d = T[cmd, S_OG, t]
-        if d >= 0:
-            _raise(S, c, tr + t, clk + d)
-        d = T[cmd, S_OR, t]
-        if d >= 0:
-            for rr in range(p[I_RANKS]):
-                if rr != r:
-                    _raise(S, c, p[O_TR] + rr * N_CMD + t, clk + d)
+        v = clk + T[cmd, S_SB, t]
+        if v > S[c, tb + t]:
+            S[c, tb + t] = v
+    for t in range(N_CMD):
+        v = clk + T[cmd, S_OB, t]
+        if v > S[c, tg + t]:
+            S[c, tg + t] = v
+    for t in range(N_CMD):
+        v = clk + T[cmd, S_OG, t]
+        if v > S[c, tr + t]:
+            S[c, tr + t] = v
+    if p[I_RANKS] > 1:
+        for t in range(N_CMD):
+            d = T[cmd, S_OR, t]
+            if d >= 0:
+                for rr in range(p[I_RANKS]):
+                    if rr != r:
+                        _raise(S, c, p[O_TR] + rr * N_CMD + t, clk + d)
 
 
 # ---------------------------------------------------------------------------------------------- pending sets
@@ -240,7 +247,7 @@ def _home(p: np.ndarray, addr: np.int64) -> np.int64:
     return np.int64((np.uint64(addr) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - p[I_HBITS]))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _ht_find(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64) -> np.int64:
     """Slot index (0-based) of addr in the hash set at offset ``off``, or -1."""
     mask = (np.int64(1) << p[I_HBITS]) - 1
@@ -253,7 +260,7 @@ def _ht_find(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64
     return np.int64(-1)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _ht_insert(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64) -> np.int64:
     """Slot of addr, created with zero fields if absent."""
     mask = (np.int64(1) << p[I_HBITS]) - 1
@@ -273,7 +280,7 @@ def _ht_insert(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int
     return i
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _ht_delete(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, i: np.int64) -> None:
     """Remove slot i (linear probing, backward-shift deletion: no tombstones)."""
     mask = (np.int64(1) << p[I_HBITS]) - 1
@@ -291,7 +298,7 @@ def _ht_delete(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, i: np.int64)
 
 
 # ---------------------------------------------------------------------------------------------- one channel
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _required(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64, kind: np.int64,
               row: np.int64) -> np.int64:
     """The command a queued read/write needs next: ACT (bank closed), itself (row open), or PRE."""
@@ -303,7 +310,7 @@ def _required(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64,
     return C_PRE
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _arbitrate_pre(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) -> bool:
     """DRAMsim3's ArbitratePrecharge: no older command to the bank, and no pending row hit (or 4 hits done)."""
     cqo = p[O_CQ] + q * p[I_CQ] * N_Q
@@ -323,7 +330,7 @@ def _arbitrate_pre(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) ->
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _rw_dependency(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) -> bool:
     """A write must not pass an older read of the same column."""
     cqo = p[O_CQ] + q * p[I_CQ] * N_Q
@@ -338,7 +345,81 @@ def _rw_dependency(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) ->
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int64, n: np.int64) -> tuple:
+    """_first_ready for a per-bank queue: every entry targets the same bank, so the bank's state and the
+    earliest cycle of each command type are looked up once, and precharge arbitration reduces to "only the
+    oldest entry may precharge, and not while a younger entry hits the open row (unless the bank has had
+    hit_limit hits)". Same result as the general scan."""
+    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+    r, g, ba = S[c, cqo + Q_RANK], S[c, cqo + Q_BG], S[c, cqo + Q_BA]
+    bidx = g * p[I_BPG] + ba
+    bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
+    if S[c, bo] == 0:
+        et = _earliest(p, S, c, r, g, bidx, C_ACT)
+        fw = _faw_wait(p, S, c, r, clk)
+        if fw > et:
+            et = fw
+        if clk < et:
+            return np.int64(-1), -1, et
+        return np.int64(C_ACT), 0, BIG
+    open_row = S[c, bo + 1]
+    min_t = BIG
+    if S[c, cqo + Q_ROW] == open_row:
+        kind = S[c, cqo + Q_KIND]
+        et = _earliest(p, S, c, r, g, bidx, kind)
+        if clk >= et:
+            return kind, 0, min_t  # the oldest entry: no older read it could pass
+        min_t = et
+    else:
+        et = _earliest(p, S, c, r, g, bidx, C_PRE)
+        if clk >= et:
+            allowed = True
+            for k in range(1, n):
+                if S[c, cqo + k * N_Q + Q_ROW] == open_row:
+                    allowed = S[c, bo + 2] >= p[I_HIT_LIMIT]
+                    break
+            if allowed:
+                return np.int64(C_PRE), 0, min_t
+        else:
+            min_t = et
+    if n == 1:
+        return np.int64(-1), -1, min_t
+    # younger entries: only row hits can issue (a younger miss loses precharge arbitration to the oldest);
+    # reads share one earliest cycle, writes another (one page policy per queue)
+    rk = np.int64(C_RD) if p[I_OPEN_PAGE] == 1 else np.int64(C_RDP)
+    wk = np.int64(C_WR) if p[I_OPEN_PAGE] == 1 else np.int64(C_WRP)
+    et_r = _earliest(p, S, c, r, g, bidx, rk)
+    et_w = _earliest(p, S, c, r, g, bidx, wk)
+    if clk < et_r and clk < et_w:
+        # nothing younger can issue before min(et_r, et_w) (a lower bound even if no entry of a kind exists)
+        if et_r < min_t:
+            min_t = et_r
+        if et_w < min_t:
+            min_t = et_w
+        return np.int64(-1), -1, min_t
+    for e in range(1, n):
+        eo = cqo + e * N_Q
+        if S[c, eo + Q_ROW] != open_row:
+            continue
+        kind = S[c, eo + Q_KIND]
+        if kind == rk:
+            if clk < et_r:
+                if et_r < min_t:
+                    min_t = et_r
+                continue
+            return kind, e, min_t
+        if clk < et_w:
+            if et_w < min_t:
+                min_t = et_w
+            continue
+        if _rw_dependency(p, S, c, q, e):
+            continue
+        return kind, e, min_t
+    return np.int64(-1), -1, min_t
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _first_ready(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int64) -> tuple:
     """First ready command of queue q: (command, entry, min_t), command -1 if none.
 
@@ -349,6 +430,8 @@ def _first_ready(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int6
     n = S[c, p[O_CQN] + q]
     if p[I_FRFCFS] == 0 and n > 1:
         n = 1  # FCFS: only the oldest command of the queue
+    if p[I_PER_BANK] == 1:
+        return _first_ready_bank(p, S, c, q, clk, n)
     cqo = p[O_CQ] + q * p[I_CQ] * N_Q
     for e in range(n):
         eo = cqo + e * N_Q
@@ -374,7 +457,7 @@ def _first_ready(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int6
     return np.int64(-1), -1, min_t
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _queue_blocked(p: np.ndarray, S: np.ndarray, c: int, q: int) -> bool:
     och = p[O_CH]
     if S[c, och + F_INREF] == 0:
@@ -385,7 +468,52 @@ def _queue_blocked(p: np.ndarray, S: np.ndarray, c: int, q: int) -> bool:
     return qr == S[c, och + F_REFRANK]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _q_reset(p: np.ndarray, S: np.ndarray, c: int, q: np.int64) -> None:
+    """Queue q changed: its cached bound no longer holds (it is ready to be scanned)."""
+    S[c, p[O_QRDY] + q] = 0
+    S[c, p[O_CH] + F_QSTALE] |= np.int64(1) << q
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _q_bound(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, t: np.int64) -> None:
+    """Queue q cannot yield a command before cycle t (t > now)."""
+    och = p[O_CH]
+    S[c, p[O_QRDY] + q] = t
+    S[c, och + F_QSTALE] &= ~(np.int64(1) << q)
+    if t < S[c, och + F_QMIN]:
+        S[c, och + F_QMIN] = t
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _ready_queues(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64, mask: np.int64) -> tuple:
+    """(bit mask of the non-empty queues whose cached bound is <= clk, a lower bound of the others' bounds).
+
+    The stale mask holds the queues whose bound was reset or found ready; F_QMIN is a lower bound of every
+    other queue's bound, so until clk reaches it the ready set is the stale set and no bound is read.
+    """
+    och = p[O_CH]
+    qmin = S[c, och + F_QMIN]
+    if clk < qmin:
+        return S[c, och + F_QSTALE] & mask, qmin
+    oqr = p[O_QRDY]
+    ready = np.int64(0)
+    lo = BIG
+    for qi in range(p[I_NQ]):
+        if (mask >> qi) & 1:
+            qr = S[c, np.uint64(oqr + qi)]  # unsigned: no negative-index wraparound (which makes a gather)
+            if qr > clk:
+                if qr < lo:
+                    lo = qr
+            else:
+                ready |= np.int64(1) << qi
+    # empty queues are reset when they receive an entry, so they need no bit
+    S[c, och + F_QSTALE] = ready
+    S[c, och + F_QMIN] = lo
+    return ready, lo
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _get_command(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
     """DRAMsim3's GetCommandToIssue: queues round robin from the one after the last; (cmd, queue, entry, min_t).
 
@@ -395,40 +523,73 @@ def _get_command(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
     """
     nq = p[I_NQ]
     och = p[O_CH]
+    oqr = p[O_QRDY]
     mask = S[c, och + F_CQMASK]
     min_t = BIG
     if mask == 0:
         return np.int64(-1), np.int64(-1), -1, min_t
+    ready, min_t = _ready_queues(p, S, c, clk, mask)
+    if S[c, och + F_INREF] != 0:
+        # the queue (or the rank's queues) being refreshed may not issue
+        rq = S[c, och + F_REFQ]
+        if rq >= 0:
+            ready &= ~(np.int64(1) << rq)
+        else:
+            rr = S[c, och + F_REFRANK]
+            if p[I_PER_BANK] == 1:
+                nb = p[I_BANKS]
+                ready &= ~(((np.int64(1) << nb) - 1) << (rr * nb))
+            else:
+                ready &= ~(np.int64(1) << rr)
+    if ready == 0:
+        return np.int64(-1), np.int64(-1), -1, min_t
     start = S[c, och + F_QIDX] + 1
     if start >= nq:
         start = 0
-    # queues start..nq-1, then 0..start-1
-    hi = mask & ~((np.int64(1) << start) - 1)
-    lo = mask & ((np.int64(1) << start) - 1)
-    for part in range(2):
-        m = hi if part == 0 else lo
-        while m != 0:
-            qi = _lowest_bit(m)
-            m &= m - 1
-            if _queue_blocked(p, S, c, qi):
-                continue
-            qr = S[c, p[O_QRDY] + qi]
-            if qr > clk:
-                if qr < min_t:
-                    min_t = qr
-                continue
-            cmd, e, mt = _first_ready(p, S, c, qi, clk)
-            if cmd >= 0:
-                S[c, och + F_QIDX] = qi
-                S[c, p[O_QRDY] + qi] = clk
-                return cmd, qi, e, min_t
-            S[c, p[O_QRDY] + qi] = mt
-            if mt < min_t:
-                min_t = mt
+    # queues start..nq-1, then 0..start-1: the ready mask rotated so that bit 0 is queue ``start``
+    full = (np.int64(1) << nq) - 1 if nq < 63 else np.int64(-1)
+    rot = ((ready >> start) | (ready << (nq - start))) & full
+    while rot != 0:
+        k = _lowest_bit(rot)
+        rot &= rot - 1
+        qi = start + k
+        if qi >= nq:
+            qi -= nq
+        cmd, e, mt = _first_ready(p, S, c, qi, clk)
+        if cmd >= 0:
+            S[c, och + F_QIDX] = qi
+            S[c, oqr + qi] = clk  # still ready: its stale bit stays
+            return cmd, qi, e, min_t
+        _q_bound(p, S, c, qi, mt)
+        if mt < min_t:
+            min_t = mt
     return np.int64(-1), np.int64(-1), -1, min_t
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _next_command_cycle(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> np.int64:
+    """The first cycle >= clk at which some command queue may yield a command, or the next refresh is due
+    (no refresh in progress). Refreshes every stale queue bound on the way; no other state changes."""
+    nq = p[I_NQ]
+    och = p[O_CH]
+    oqr = p[O_QRDY]
+    mask = S[c, och + F_CQMASK]
+    ready, nxt = _ready_queues(p, S, c, clk, mask)
+    if S[c, och + F_REFNEXT] < nxt:
+        nxt = S[c, och + F_REFNEXT]
+    for qi in range(nq):
+        if (ready >> qi) & 1:
+            cmd, e, mt = _first_ready(p, S, c, qi, clk)
+            if cmd >= 0:
+                S[c, oqr + qi] = clk
+                return clk
+            _q_bound(p, S, c, qi, mt)
+            if mt < nxt:
+                nxt = mt
+    return nxt
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _close_bank(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64) -> None:
     o = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
     if S[c, o] == 1:
@@ -438,16 +599,16 @@ def _close_bank(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int6
     S[c, o + 2] = 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _reset_rank_queues(p: np.ndarray, S: np.ndarray, c: int, r: np.int64) -> None:
     if p[I_PER_BANK] == 1:
         for q in range(r * p[I_BANKS], (r + 1) * p[I_BANKS]):
-            S[c, p[O_QRDY] + q] = 0
+            _q_reset(p, S, c, q)
     else:
-        S[c, p[O_QRDY] + r] = 0
+        _q_reset(p, S, c, r)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q: np.int64, e: int, r: np.int64,
            g: np.int64, ba: np.int64, row: np.int64, clk: np.int64, tag: np.int64, td: np.ndarray) -> None:
     """Issue one command: completions, statistics (before the state changes, as DRAMsim3), state, timing."""
@@ -455,7 +616,7 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
     bidx = g * p[I_BPG] + ba
     bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
     if q >= 0:
-        S[c, p[O_QRDY] + q] = 0
+        _q_reset(p, S, c, q)
     if cmd <= C_WRP:
         cqo = p[O_CQ] + q * p[I_CQ] * N_Q
         eo = cqo + e * N_Q
@@ -506,6 +667,7 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
         for k2 in range((e + 1) * N_Q, n * N_Q):
             S[c, cqo + k2 - N_Q] = S[c, cqo + k2]
         S[c, p[O_CQN] + q] = n - 1
+        S[c, och + F_CQFULL] &= ~(np.int64(1) << q)
         if n == 1:
             S[c, och + F_CQMASK] &= ~(np.int64(1) << q)
         S[c, och + F_CQT] -= 1
@@ -544,7 +706,7 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
     _update_timing(p, T, S, c, cmd, r, g, bidx, clk)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _finish_refresh(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
     """DRAMsim3's FinishRefresh: close the rank's (or bank's) rows, then refresh; (cmd, r, g, ba, min_t)."""
     och, ro = p[O_CH], p[O_REFQ]
@@ -601,7 +763,7 @@ def _finish_refresh(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tupl
     return np.int64(-1), r, np.int64(0), np.int64(0), min_t
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _insert_refresh(p: np.ndarray, S: np.ndarray, c: int) -> None:
     och, ro = p[O_CH], p[O_REFQ]
     n = S[c, och + F_REFN]
@@ -625,7 +787,7 @@ def _insert_refresh(p: np.ndarray, S: np.ndarray, c: int) -> None:
     S[c, och + F_REFN] = n + 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _write_hazard_head(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     """Whether the first write the drain would move waits for a pending read of its address."""
     och = p[O_CH]
@@ -636,14 +798,13 @@ def _write_hazard_head(p: np.ndarray, S: np.ndarray, c: int) -> bool:
         if slot >= tq:
             slot -= tq
         io = p[O_WQ] + slot * N_Q
-        q = _queue_index(p, S[c, io + Q_RANK], S[c, io + Q_BG], S[c, io + Q_BA])
-        if S[c, p[O_CQN] + q] >= p[I_CQ]:
+        if (S[c, och + F_CQFULL] >> S[c, io + Q_Q]) & 1:
             continue
         return _ht_find(p, S, c, p[O_PR], S[c, io + Q_ADDR]) >= 0
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     """DRAMsim3's ScheduleTransaction: move the first transaction whose command queue has room.
 
@@ -675,15 +836,16 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     hf = och + (F_WQH if use_w else F_RQH)
     n = S[c, nf]
     head = S[c, hf]
+    full = S[c, och + F_CQFULL]
     for i in range(n):
         slot = head + i
         if slot >= tq:
             slot -= tq
         io = qo + slot * N_Q
-        q = _queue_index(p, S[c, io + Q_RANK], S[c, io + Q_BG], S[c, io + Q_BA])
-        k = S[c, p[O_CQN] + q]
-        if k >= p[I_CQ]:
+        q = S[c, io + Q_Q]
+        if (full >> q) & 1:
             continue
+        k = S[c, p[O_CQN] + q]
         is_write = use_w or (unified and S[c, io + Q_KIND] == 1)
         if use_w:
             if _ht_find(p, S, c, p[O_PR], S[c, io + Q_ADDR]) >= 0:
@@ -700,9 +862,11 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
         else:
             S[c, ko + Q_KIND] = C_RD if p[I_OPEN_PAGE] == 1 else C_RDP
         S[c, p[O_CQN] + q] = k + 1
+        if k + 1 >= p[I_CQ]:
+            S[c, och + F_CQFULL] |= np.int64(1) << q
         S[c, och + F_CQMASK] |= np.int64(1) << q
         S[c, och + F_CQT] += 1
-        S[c, p[O_QRDY] + q] = 0
+        _q_reset(p, S, c, q)
         # remove entry i: the older entries move up one slot, the head advances
         j = i
         while j > 0:
@@ -722,7 +886,7 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _tick(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, clk: np.int64, tag: np.int64,
           td: np.ndarray) -> np.int64:
     """One controller clock tick of channel c at cycle clk; returns the next cycle anything can happen."""
@@ -766,17 +930,20 @@ def _tick(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, clk: np.int64, ta
     S[c, p[O_ST] + T_TICKS] += 1
     if S[c, och + F_SBLK] == 0:
         if _schedule_transaction(p, S, c):
-            issued = True
-        else:
-            S[c, och + F_SBLK] = 1
+            return clk + 1  # another transaction may move next cycle
+        S[c, och + F_SBLK] = 1
     if issued:
-        return clk + 1
+        if S[c, och + F_REFN] > 0 or S[c, och + F_INREF] != 0:
+            return clk + 1
+        # only commands were issued: the next event is the first cycle a queue can yield one (the bounds
+        # are cached per queue, as _get_command would find them next cycle) or the next refresh
+        return _next_command_cycle(p, S, c, clk + 1)
     if S[c, och + F_REFNEXT] < nxt:
         nxt = S[c, och + F_REFNEXT]
     return nxt
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _advance(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, until: np.int64, tag: np.int64,
              td: np.ndarray) -> None:
     """Bring channel c from its clock up to (not including) cycle ``until``.
@@ -805,14 +972,14 @@ def _advance(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, until: np.int6
     S[c, och + F_CLK] = clk
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _will_accept(p: np.ndarray, S: np.ndarray, c: int, is_write: bool) -> bool:
     if p[I_UNIFIED] == 1 or not is_write:
         return S[c, p[O_CH] + F_RQN] < p[I_TQ]
     return S[c, p[O_CH] + F_WQN] < p[I_TQ]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _push(p: np.ndarray, S: np.ndarray, c: int, qo: np.int64, nf: np.int64, hf: np.int64, addr: np.int64,
           added: np.int64, fields: tuple, kind: int) -> None:
     n = S[c, nf]
@@ -828,17 +995,18 @@ def _push(p: np.ndarray, S: np.ndarray, c: int, qo: np.int64, nf: np.int64, hf: 
     S[c, o + Q_ROW] = fields[4]
     S[c, o + Q_COL] = fields[5]
     S[c, o + Q_KIND] = kind
+    S[c, o + Q_Q] = _queue_index(p, fields[1], fields[2], fields[3])
     S[c, nf] = n + 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _decode(p: np.ndarray, addr: np.int64) -> tuple:
     a = addr >> p[I_SHIFT]
     return ((a >> p[I_POS_CH]) & p[I_MASK_CH], (a >> p[I_POS_RA]) & p[I_MASK_RA], (a >> p[I_POS_BG]) & p[I_MASK_BG],
             (a >> p[I_POS_BA]) & p[I_MASK_BA], (a >> p[I_POS_RO]) & p[I_MASK_RO], (a >> p[I_POS_CO]) & p[I_MASK_CO])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, clk: np.int64, tag: np.int64,
          td: np.ndarray) -> None:
     """DRAMsim3's AddTransaction at controller cycle clk (writes are posted; reads may hit the write buffer)."""
@@ -911,6 +1079,8 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
     clk = np.int64(0)
     skip = p[I_SKIP] == 1
     while clk < max_cycles:
+        # a channel whose next event lies ahead is left behind: nothing happens to it before then, and
+        # _advance catches up its idle cycles in one step when it next has work
         for c in range(C):
             _advance(p, T, S, c, clk + 1, np.int64(-1), td)
         clk += 1
@@ -1061,7 +1231,7 @@ def _channel_busy(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     return S[c, och + F_RQN] > 0 or S[c, och + F_WQN] > 0 or S[c, och + F_CQT] > 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _offer(p: np.ndarray, S: np.ndarray, c: int, strm: np.ndarray, chs: np.ndarray, tags: np.ndarray,
            clk: np.int64) -> bool:
     """Offer at most one request to channel c at cycle clk: from the oldest stream that may offer (its rate
@@ -1134,7 +1304,7 @@ def mem_register(p: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarray
     return np.int64(0)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _collect(tags: np.ndarray, events: np.ndarray) -> np.int64:
     """Report tags that became accepted (kind 1) or completed (kind 2): rows (tag, kind, cycle) of events."""
     n = 0
