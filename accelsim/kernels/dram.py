@@ -47,7 +47,7 @@ _PARAMS = (
     "ref_policy", "prea", "shift", "pos_ch", "pos_ra", "pos_bg", "pos_ba", "pos_ro", "pos_co", "mask_ch",
     "mask_ra", "mask_bg", "mask_ba", "mask_ro", "mask_co", "rq_cap", "skip", "hit_limit", "hbits",
     "o_ch", "o_st", "o_rk", "o_rq", "o_wq", "o_pr", "o_pw", "o_cq", "o_cqn", "o_bank", "o_tb", "o_tg", "o_tr",
-    "o_faw", "o_aw32", "o_refq", "o_opn", "o_qrdy", "chsize",
+    "o_faw", "o_aw32", "o_refq", "o_opn", "o_qrdy", "o_rqq", "o_wqq", "chsize",
 )
 P = {n: i for i, n in enumerate(_PARAMS)}
 N_P = len(_PARAMS)
@@ -55,7 +55,7 @@ N_P = len(_PARAMS)
  I_FRFCFS, I_READ_DELAY, I_WRITE_DELAY, I_TFAW, I_T32AW, I_GDDR, I_DUAL, I_REF_INTERVAL, I_REF_POLICY, I_PREA,
  I_SHIFT, I_POS_CH, I_POS_RA, I_POS_BG, I_POS_BA, I_POS_RO, I_POS_CO, I_MASK_CH, I_MASK_RA, I_MASK_BG, I_MASK_BA,
  I_MASK_RO, I_MASK_CO, I_RQ_CAP, I_SKIP, I_HIT_LIMIT, I_HBITS, O_CH, O_ST, O_RK, O_RQ, O_WQ, O_PR, O_PW, O_CQ,
- O_CQN, O_BANK, O_TB, O_TG, O_TR, O_FAW, O_AW32, O_REFQ, O_OPN, O_QRDY, I_CHSIZE) = range(N_P)
+ O_CQN, O_BANK, O_TB, O_TG, O_TR, O_FAW, O_AW32, O_REFQ, O_OPN, O_QRDY, O_RQQ, O_WQQ, I_CHSIZE) = range(N_P)
 
 # per-channel scalars (offset O_CH)
 _CH = ("rq_n", "wq_n", "pr_n", "pw_n", "q_idx", "drain", "ref_n", "in_ref", "ref_rank", "ref_q", "ref_next",
@@ -74,9 +74,8 @@ STAT = {n: i for i, n in enumerate(_STAT)}
  T_PREA) = range(len(_STAT))
 
 # queue entry fields
-# (Q_Q: the command queue the entry belongs to, set when it enters the transaction queue)
-Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND, Q_Q = range(9)
-N_Q = 9
+Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND = range(8)
+N_Q = 8  # one 64-byte cache line per entry (regions start on 8-word boundaries)
 BIG = np.int64(1) << np.int64(62)
 
 # tag table (engine streams): per tag, outstanding reads/writes, completion cycle, acceptance cycle, streams still
@@ -96,11 +95,11 @@ def layout(params: np.ndarray) -> np.ndarray:
     sizes = ((O_CH, len(_CH)), (O_ST, len(_STAT)), (O_RK, r * 2), (O_RQ, tq * N_Q), (O_WQ, tq * N_Q),
              (O_PR, h * 7), (O_PW, h * 7), (O_CQ, nq * cq * N_Q), (O_CQN, nq), (O_BANK, r * b * 3),
              (O_TB, r * b * N_CMD), (O_TG, r * bg * N_CMD), (O_TR, r * N_CMD), (O_FAW, r * 5), (O_AW32, r * 33),
-             (O_REFQ, int(params[I_RQ_CAP]) * 4), (O_OPN, r), (O_QRDY, nq))
+             (O_REFQ, int(params[I_RQ_CAP]) * 4), (O_OPN, r), (O_QRDY, nq), (O_RQQ, tq), (O_WQQ, tq))
     off = 0
     for idx, size in sizes:
         params[idx] = off
-        off += size
+        off += -(-size // 8) * 8  # each region starts on a cache line (with a 64-byte aligned row)
     params[I_CHSIZE] = off
     return params
 
@@ -798,7 +797,7 @@ def _write_hazard_head(p: np.ndarray, S: np.ndarray, c: int) -> bool:
         if slot >= tq:
             slot -= tq
         io = p[O_WQ] + slot * N_Q
-        if (S[c, och + F_CQFULL] >> S[c, io + Q_Q]) & 1:
+        if (S[c, och + F_CQFULL] >> S[c, p[O_WQQ] + slot]) & 1:
             continue
         return _ht_find(p, S, c, p[O_PR], S[c, io + Q_ADDR]) >= 0
     return False
@@ -832,6 +831,7 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
             return True
         use_w = False
     qo = p[O_WQ] if use_w else p[O_RQ]
+    oqq = p[O_WQQ] if use_w else p[O_RQQ]  # each entry's command queue, packed for the scan
     nf = och + (F_WQN if use_w else F_RQN)
     hf = och + (F_WQH if use_w else F_RQH)
     n = S[c, nf]
@@ -841,10 +841,10 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
         slot = head + i
         if slot >= tq:
             slot -= tq
-        io = qo + slot * N_Q
-        q = S[c, io + Q_Q]
+        q = S[c, oqq + slot]
         if (full >> q) & 1:
             continue
+        io = qo + slot * N_Q
         k = S[c, p[O_CQN] + q]
         is_write = use_w or (unified and S[c, io + Q_KIND] == 1)
         if use_w:
@@ -876,6 +876,7 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
             src = dst - 1 if dst > 0 else tq - 1
             for f in range(N_Q):
                 S[c, qo + dst * N_Q + f] = S[c, qo + src * N_Q + f]
+            S[c, oqq + dst] = S[c, oqq + src]
             j -= 1
         head += 1
         if head >= tq:
@@ -980,8 +981,8 @@ def _will_accept(p: np.ndarray, S: np.ndarray, c: int, is_write: bool) -> bool:
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
-def _push(p: np.ndarray, S: np.ndarray, c: int, qo: np.int64, nf: np.int64, hf: np.int64, addr: np.int64,
-          added: np.int64, fields: tuple, kind: int) -> None:
+def _push(p: np.ndarray, S: np.ndarray, c: int, qo: np.int64, qq: np.int64, nf: np.int64, hf: np.int64,
+          addr: np.int64, added: np.int64, fields: tuple, kind: int) -> None:
     n = S[c, nf]
     slot = S[c, hf] + n
     if slot >= p[I_TQ]:
@@ -995,7 +996,7 @@ def _push(p: np.ndarray, S: np.ndarray, c: int, qo: np.int64, nf: np.int64, hf: 
     S[c, o + Q_ROW] = fields[4]
     S[c, o + Q_COL] = fields[5]
     S[c, o + Q_KIND] = kind
-    S[c, o + Q_Q] = _queue_index(p, fields[1], fields[2], fields[3])
+    S[c, qq + slot] = _queue_index(p, fields[1], fields[2], fields[3])
     S[c, nf] = n + 1
 
 
@@ -1021,9 +1022,9 @@ def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, c
             _ht_insert(p, S, c, p[O_PW], addr)
             S[c, och + F_PWN] += 1
             if unified:
-                _push(p, S, c, p[O_RQ], och + F_RQN, och + F_RQH, addr, tag, fields, 1)
+                _push(p, S, c, p[O_RQ], p[O_RQQ], och + F_RQN, och + F_RQH, addr, tag, fields, 1)
             else:
-                _push(p, S, c, p[O_WQ], och + F_WQN, och + F_WQH, addr, tag, fields, 1)
+                _push(p, S, c, p[O_WQ], p[O_WQQ], och + F_WQN, och + F_WQH, addr, tag, fields, 1)
             if tag >= 0:
                 td[tag, TG_OUT_W] += 1
                 if not unified:
@@ -1057,7 +1058,7 @@ def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, c
             td[tag, TG_OUT_R] += 1
     S[c, och + F_PRN] += 1
     if first:
-        _push(p, S, c, p[O_RQ], och + F_RQN, och + F_RQH, addr, clk, fields, 0)
+        _push(p, S, c, p[O_RQ], p[O_RQQ], och + F_RQN, och + F_RQH, addr, clk, fields, 0)
 
 
 # ---------------------------------------------------------------------------------------------- drivers
@@ -1079,10 +1080,9 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
     clk = np.int64(0)
     skip = p[I_SKIP] == 1
     while clk < max_cycles:
-        # a channel whose next event lies ahead is left behind: nothing happens to it before then, and
-        # _advance catches up its idle cycles in one step when it next has work
         for c in range(C):
-            _advance(p, T, S, c, clk + 1, np.int64(-1), td)
+            if not skip or S[c, och + F_NEXT] <= clk:
+                _advance(p, T, S, c, clk + 1, np.int64(-1), td)
         clk += 1
         offered = False
         while i < n and cycles[i] <= clk - 1:
