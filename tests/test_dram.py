@@ -70,14 +70,17 @@ def _kernel_run(cfg, addrs, writes, cycles, unlimited: bool, skip: bool = True):
     return int(cyc), {name: s[name] for name in K.STAT}, rk
 
 
-# small configurations that exercise different mechanisms: HBM2 (dual command, per-rank queues), DDR4 (bank
-# groups, two ranks), closed page + FCFS, per-bank refresh with a short interval, a unified queue
+# small configurations that exercise different mechanisms: HBM2 (dual command, per-bank queues: the kernel's
+# fast path), DDR4 (bank groups, two ranks), per-rank queues (the general scan), closed page + FCFS, per-bank
+# refresh with a short interval, refresh closing banks with one PREA, a unified queue
 _TWIN_CONFIGS = {
     "hbm2": lambda: _ini(HBM2_INI),
     "ddr4": lambda: _ini(DDR4_INI),
+    "ddr4-per-rank": lambda: _with(_ini(DDR4_INI), system__queue_structure="PER_RANK"),
     "ddr4-closed-fcfs": lambda: _with(_ini(DDR4_INI), system__row_buf_policy="CLOSE_PAGE", system__scheduler="FCFS"),
     "hbm2-refresh-per-bank": lambda: _with(_ini(HBM2_INI), system__refresh_policy="BANK_LEVEL_STAGGERED",
                                            timing__tREFI=600, timing__tREFIb=40),
+    "hbm2-refresh-prea": lambda: _with(_ini(HBM2_INI), system__refresh_precharge="ALL", timing__tREFI=300),
     "ddr4-unified": lambda: _with(_ini(DDR4_INI), system__unified_queue=True, system__trans_queue_size=8),
 }
 
@@ -151,6 +154,18 @@ def test_refresh_costs_bandwidth_and_is_counted() -> None:
     rare = replay_trace(_with(base, timing__tREFI=10**9), *seq, unlimited=True)
     assert with_ref.ref_count > 0 and rare.ref_count == 0
     assert with_ref.cycles > rare.cycles
+
+
+def test_refresh_with_precharge_all() -> None:
+    """refresh_precharge ALL closes a rank's open banks with one PREA before each refresh, not a PRE each."""
+    base = _with(_ini(HBM2_INI), timing__tREFI=500)
+    seq = make_trace("seq", 20000, 1 << 30)
+    one_by_one = replay_trace(base, *seq, unlimited=True)
+    prea = replay_trace(_with(base, system__refresh_precharge="ALL"), *seq, unlimited=True)
+    dev_stats = prea.per_channel
+    assert prea.ref_count == one_by_one.ref_count > 0
+    assert prea.pre_count < one_by_one.pre_count  # PREA counts once per refresh that found banks open
+    assert sum(dev_stats["reads_done"]) == 20000
 
 
 # ---------------------------------------------------------------------------------------------- presets, energy

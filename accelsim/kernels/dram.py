@@ -17,10 +17,16 @@ refresh, whose bank gets no constraint of its own in DRAMsim3, is applied bank b
 Speed: all state of a channel lives in one row of an int64 array (``S[c]``: a channel's snapshot is one row
 copy); pending reads and writes are hash sets; each command queue caches the cycle before which it cannot
 yield a command (constraints only tighten with time, so the bound holds until the queue or its banks
-change); a channel is not ticked on cycles where nothing can happen (no command ready, no transaction
-movable, no refresh due): those cycles only add to the idle counters. ``skip=0`` ticks every cycle and
-gives the same command sequence; the tests compare both, and this kernel against the plain-Python twin in
-``reference_dram.py``.
+change), a stale mask names the queues whose bound was reset, and a lower bound of the others' bounds lets a
+tick find the ready queues without reading them; a per-bank queue's first ready command needs its bank's
+state and at most three earliest-cycle lookups (only the oldest entry may precharge); each transaction's
+command queue is packed beside the transaction queue and a full-queue mask makes the transaction scan cheap.
+A channel is not ticked on cycles where nothing can happen (no command ready, no transaction movable, no
+refresh due): those cycles only add to the idle counters, in one step when the channel next has work.
+``skip=0`` ticks every cycle and gives the same command sequence; the tests compare both, and this kernel
+against the plain-Python twin in ``reference_dram.py``. Helpers are compiled without NRT reference counting
+(``_nrt=False``: they take arrays and allocate nothing) and inlined into the drivers (``forceinline``): the
+reference-count updates on every call took two thirds of the time.
 
 Drivers: ``run_trace`` replays a DRAMsim3-style trace over all channels (one request per cycle, or as many
 as accepted, in order); ``mem_register``/``mem_step`` feed the engine's load/store instructions as request
