@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config.hardware import AttentionSparsityConfig, HardwareConfig
+from ..config.hardware import AttentionSparsityConfig, HardwareConfig, SparseChainConfig
+from ..config.workload import SparsitySpec
 from ..errors import CapacityError, MappingError
 from ..workload.graph import Graph, Op
 from .isa import (LOAD, MM, MV, PATH_ATTACHED, PATH_CROSS, REGIONS, SFU, SFU_FUNCS, STORE, TRACE_DTYPE, Block,
@@ -126,9 +127,13 @@ class _Trace:
               deps: tuple[int, ...] = ()) -> int:
         return self._add(STORE, deps, nbytes=nbytes, chans=chans, path=PATH_ATTACHED, region=region, addr=addr)
 
-    def compute(self, opcode: int, rows: int, cols: int, red: int, density: float, deps: tuple[int, ...] = ()) -> int:
+    def compute(self, opcode: int, rows: int, cols: int, red: int, density: float, deps: tuple[int, ...] = (),
+                work: float | None = None) -> int:
+        """A matrix instruction: ``density`` of its MACs are useful (non-zero weights); ``work`` is the fraction
+        of the dense cycles the engine spends (``density`` when not given)."""
         macs = int(round(rows * cols * red * density))
-        return self._add(opcode, deps, rows=rows, cols=cols, red=red, density=density, macs=macs)
+        return self._add(opcode, deps, rows=rows, cols=cols, red=red, density=density if work is None else work,
+                         macs=macs)
 
     def sfu(self, func: str, rows: int, cols: int, passes: int, deps: tuple[int, ...] = ()) -> int:
         return self._add(SFU, deps, rows=rows, cols=cols, passes=passes, func=_F[func])
@@ -156,6 +161,9 @@ class _Dev:
     min_depth: int
     mm_rate: float  # padded MACs per cycle, MM mode (device)
     mv_rate: float
+    mm_cols_per_cycle: int  # output columns the MM/MV modes cover per cycle (dense)
+    mv_cols_per_cycle: int
+    sparse: SparseChainConfig
     on_chip_decode: bool
     prefill_mask: AttentionSparsityConfig
     capacity: float
@@ -183,6 +191,7 @@ class FpgaCompiler:
             op_bytes=me.operand_bits / 8, mm_tile_m=me.mm_tile_rows, mm_tile_n=me.mm_tile_cols,
             mv_tile=me.mv_tile_outputs, rb=me.reduction_block, min_depth=mp.min_buffer_depth,
             mm_rate=me.mm_parallelism.macs_per_cycle * n, mv_rate=me.mv_parallelism.macs_per_cycle * n,
+            mm_cols_per_cycle=me.mm_parallelism.n, mv_cols_per_cycle=me.mv_parallelism.n, sparse=me.sparse_chain,
             on_chip_decode=mp.always_on_chip_decode, prefill_mask=hw.deployment.prefill_attention,
             capacity=mem.capacity_bytes,
         )
@@ -323,12 +332,51 @@ class FpgaCompiler:
             last = tr.sfu(func, rows, cols, passes, deps=(last, extra))
         return last
 
+    def _sparse_work(self, op: Op, k: int, mv: bool) -> float:
+        """Fraction of the dense engine cycles a sparse weight takes on the (sparse) DSP chain.
+
+        ``density`` weights (the FlightLLM performance model's sparse_ratio) scale the work on a sparse chain;
+        an N:M block takes N/M of a dense block's cycles, capped by the columns a tile offers to the M/N
+        sub-chains, and an all-zero block none. A dense chain (``sparse_chain.enabled: false``) computes every
+        element."""
+        spec: SparsitySpec | None = op.attr("sparsity")
+        d = self.dev
+        if spec is None:
+            return 1.0
+        sc = d.sparse
+        if spec.kind == "density":
+            return spec.density if sc.enabled else 1.0
+        if spec.m != sc.block:
+            raise MappingError(
+                f"{op.name}: weights are N:{spec.m} sparse but the DSP chain decodes N:{sc.block} blocks",
+                key_path="compute.matrix_engine.sparse_chain.block",
+                hint=f"prune {op.attr('weight')} to N:{sc.block} patterns, or set sparse_chain.block to {spec.m}")
+        if k % spec.m:
+            raise MappingError(
+                f"{op.name}: the reduction dimension {k} is not a multiple of the N:M block size {spec.m}",
+                key_path=f"sparsity.{op.attr('weight')}",
+                hint=f"use an M that divides {k} (e.g. 16), or leave {op.attr('weight')} dense")
+        bad = [nn for nn, _f in spec.blocks if nn not in sc.n_supported]
+        if bad:
+            raise MappingError(
+                f"{op.name}: the sparse DSP chain supports N in {list(sc.n_supported)} of every {sc.block}, "
+                f"not N = {bad[0]}", key_path="compute.matrix_engine.sparse_chain.n_supported",
+                hint=f"prune {op.attr('weight')} to a supported N, or add {bad[0]} to n_supported")
+        if not sc.enabled:
+            return 1.0
+        tile = d.mv_tile if mv else d.mm_tile_n
+        per_cycle = d.mv_cols_per_cycle if mv else d.mm_cols_per_cycle
+        # sub-chains beyond the columns the tile offers stay idle: the speed-up of a block is at most cap
+        cap = max(1, tile // per_cycle)
+        return sum(f * (0.0 if nn == 0 else max(nn / spec.m, 1.0 / cap)) for nn, f in spec.blocks)
+
     def _linear(self, tr: _Trace, op: Op, fused: list[Op], graph: Graph, on_chip: bool) -> None:
         d = self.dev
         rows, k, n = op.attr("rows"), op.attr("k"), op.attr("n")
         groups, dens = op.attr("groups", 1), op.attr("density", 1.0)
         w = op.params[0]
-        w_bits = w.bits
+        # bits streamed per element of the dense matrix: non-zeros plus their index/block metadata
+        w_bits = w.bits_per_dense_element / dens
         a_bytes = op.inputs[0].bits / 8
         out_t = op.outputs[0]
         out_region, out_bytes = _R_ACT, out_t.bits / 8
@@ -341,13 +389,14 @@ class FpgaCompiler:
         mv_cycles = rows * _ceil(n, d.mv_tile) * d.mv_tile / d.mv_rate
         use_mv = mv_cycles <= mm_cycles
         bias = tr.load(bias_bytes, d.b_chans, PATH_ATTACHED, _R_W) if bias_bytes else -1
+        work = self._sparse_work(op, k, use_mv)
         if use_mv:
             # decode on chip: outputs stay in the global buffer (kv_append writes the new K/V to the cache)
             self._linear_mv(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
-                            bias, on_chip)
+                            bias, on_chip, work)
         else:
             self._linear_mm(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
-                            bias, on_chip)
+                            bias, on_chip, work)
 
     def _split_k(self, op: Op, k: int, tile_cols: int, dens: float, capacity: float) -> tuple[list[tuple[int, int]], int]:
         """Reduction chunks so that min_buffer_depth weight tiles fit ``capacity``; and how many tiles fit."""
@@ -369,7 +418,7 @@ class FpgaCompiler:
 
     def _linear_mv(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,
                    w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int,
-                   on_chip: bool) -> None:
+                   on_chip: bool, work: float) -> None:
         d = self.dev
         chunks, depth = self._split_k(op, k, d.mv_tile, dens, d.cap_a_mv)
         vec = k * d.op_bytes
@@ -394,14 +443,15 @@ class FpgaCompiler:
                         nbytes = _ceil(cols * kl * dens * w_bits / 8, 1)
                         ld = tr.load(nbytes, d.a_chans, PATH_ATTACHED, _R_W, addr, deps=(slot,))
                         addr += nbytes
-                        last = tr.compute(MV, r, cols, kl, dens, deps=(ld, inp, bias))
+                        last = tr.compute(MV, r, cols, kl, dens, deps=(ld, inp, bias), work=work)
                         hist.append(last)
                     last = self._epilogue(tr, fused, r, cols, last, on_chip, a_bytes)
                     if not on_chip:
                         tr.store(_ceil(r * cols * out_bytes, 1), d.a_chans, out_region, deps=(last,))
 
     def _linear_mm(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,
-                   w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int, on_chip: bool) -> None:
+                   w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int, on_chip: bool,
+                   work: float) -> None:
         d = self.dev
         tile_a = min(rows, d.mm_tile_m) * k * d.op_bytes
         depth_a = int(d.cap_a_mm // tile_a)
@@ -425,7 +475,7 @@ class FpgaCompiler:
                         nbytes = _ceil(cols * kl * dens * w_bits / 8, 1)
                         ldb = tr.load(nbytes, d.b_chans, PATH_CROSS, _R_W, addr, deps=(slot,))
                         addr += nbytes
-                        last = tr.compute(MM, r, cols, kl, dens, deps=(ldb, lda, bias))
+                        last = tr.compute(MM, r, cols, kl, dens, deps=(ldb, lda, bias), work=work)
                         hist.append(last)
                     tail = self._epilogue(tr, fused, r, cols, last, on_chip, a_bytes)
                     tr.store(_ceil(r * cols * out_bytes, 1), d.a_chans, out_region, deps=(tail,))

@@ -40,7 +40,7 @@ TRACE_DTYPE = np.dtype([
     ("rows", np.int64),         # compute: output rows; SFU: rows
     ("cols", np.int64),         # compute: output columns; SFU: elements per row
     ("red", np.int64),          # compute: reduction length
-    ("density_ppm", np.int64),  # non-zero fraction of the weight operand x 1e6 (1_000_000 dense)
+    ("density_ppm", np.int64),  # fraction of the dense engine cycles x 1e6 (sparse chain: skipped zeros; 1e6 dense)
     ("passes", np.int64),       # SFU: passes over the data
     ("func", np.int64),         # SFU: index into SFU_FUNCS
     ("bytes", np.int64),        # memory: bytes moved

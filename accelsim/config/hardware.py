@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from .schema import Source, flag, items, num, qty, sub, text
-from .workload import FormatsConfig, WEIGHT_NAMES
+from .workload import FormatsConfig, check_weight_names, parse_sparsity
 
 __all__ = [
-    "ClocksConfig", "SlrConfig", "Parallelism", "MatrixEngineConfig", "SfuConfig", "ComputeConfig",
+    "ClocksConfig", "SlrConfig", "Parallelism", "SparseChainConfig", "MatrixEngineConfig", "SfuConfig", "ComputeConfig",
     "BufferConfig", "BuffersConfig", "MemoryConfig", "LinkConfig", "FpgaPartConfig", "LengthBuckets",
     "MappingConfig", "AttentionSparsityConfig", "DeploymentConfig", "HardwareConfig",
 ]
@@ -52,6 +52,31 @@ class Parallelism:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SparseChainConfig:
+    """FlightLLM's configurable sparse DSP chain (FPGA'24 §4.1).
+
+    A chain of DSPs reduces ``block`` (M) weights of one output column per cycle. For an N:M block a
+    multiplexer in front of every DSP picks the activation each non-zero needs (by its index), and reduction
+    nodes split the chain into M/N sub-chains that serve M/N output columns at once, so the block takes N/M
+    of a dense block's cycles; an all-zero block (N = 0) is skipped. The sub-chains need columns to work
+    on: an instruction's tile offers ``tile columns / columns per cycle`` times the dense column
+    parallelism, which caps the speed-up. With ``enabled: false`` the chain is dense: N:M weights are
+    expanded in the load path and every zero is multiplied (the baseline of the paper's 1.6x claim).
+    """
+
+    enabled: bool = flag("skip zeros of N:M / block-sparse weights (false: a dense DSP chain)", default=True)
+    block: int = num("M of the N:M patterns the chain decodes", positive=True, default=16)
+    n_supported: tuple[int, ...] = items("the N values (non-zeros per M) the chain can be configured for",
+                                         default_factory=lambda: (0, 2, 4, 8, 16), nonneg=True)
+
+    def validate(self, src: Source, path: str) -> None:
+        for i, n in enumerate(self.n_supported):
+            if n > self.block:
+                raise src.error(f"{path}.n_supported[{i}]", f"N = {n} exceeds the block size {self.block}",
+                                f"list N values between 0 and {self.block}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class MatrixEngineConfig:
     """A FlightLLM-style matrix engine of DSP chains: a matrix-matrix (MM) mode and a matrix-vector (MV) mode.
 
@@ -70,6 +95,8 @@ class MatrixEngineConfig:
                             positive=True)
     macs_per_dsp: int = num("MACs one DSP slice performs per cycle at operand_bits (2 INT8 MACs per DSP48E2 "
                             "with the packing trick)", positive=True, default=1)
+    sparse_chain: SparseChainConfig = sub("the sparse DSP chain (N:M and block sparsity)",
+                                          default_factory=SparseChainConfig)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,19 +288,16 @@ class DeploymentConfig:
     """The number formats and sparsity a device runs a model with; overrides the workload's defaults."""
 
     formats: Optional[FormatsConfig] = sub("number formats (omit to use the workload's)", default=None)
-    sparsity: dict[str, float] = items("structured-sparsity density per weight name", default_factory=dict,
-                                       positive=True, hi=1.0)
+    sparsity: dict[str, Any] = items(
+        "sparsity per weight name: a density, or N:M blocks (see the workload schema's sparsity)",
+        default_factory=dict)
     prefill_attention: AttentionSparsityConfig = sub("attention mask in prefill",
                                                      default_factory=AttentionSparsityConfig)
 
     def validate(self, src: Source, path: str) -> None:
-        import difflib
-
-        for name in self.sparsity:
-            if name not in WEIGHT_NAMES:
-                close = difflib.get_close_matches(name, WEIGHT_NAMES, n=1)
-                raise src.error(f"{path}.sparsity.{name}", f"unknown weight name {name!r}",
-                                f"did you mean {close[0]!r}?" if close else "use one of " + ", ".join(WEIGHT_NAMES))
+        check_weight_names(self.sparsity, f"{path}.sparsity", src)
+        object.__setattr__(self, "sparsity", {name: parse_sparsity(v, f"{path}.sparsity.{name}", src)
+                                              for name, v in self.sparsity.items()})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..config.formats import format_bits
 from ..config.hardware import DeploymentConfig
-from ..config.workload import FormatsConfig, ModelConfig
+from ..config.workload import FormatsConfig, ModelConfig, SparsitySpec
 from ..errors import AccelsimError
 from .graph import Graph, Op, Section, Tensor
 
@@ -45,19 +45,29 @@ class Numerics:
     """The number formats and sparsity a model runs with, and where they came from."""
 
     formats: FormatsConfig
-    sparsity: tuple[tuple[str, float], ...]
+    sparsity: tuple[tuple[str, SparsitySpec], ...]
     origin: str  # "workload" or "deployment:<hwconfig name>"
 
-    def density(self, weight_name: str) -> float:
+    def spec(self, weight_name: str | None) -> SparsitySpec | None:
+        """The sparsity of a weight matrix, None if it is dense."""
         for k, v in self.sparsity:
             if k == weight_name:
                 return v
-        return 1.0
+        return None
+
+    def density(self, weight_name: str) -> float:
+        s = self.spec(weight_name)
+        return s.density if s is not None else 1.0
 
     @property
     def weight_bits(self) -> float:
         f = self.formats
         return format_bits(f.weights, f.weight_group_size, f.scale_bits)
+
+    def weight_bits_of(self, weight_name: str | None) -> float:
+        """Storage bits per element of one weight matrix (mixed precision: its per-weight format)."""
+        f = self.formats
+        return format_bits(f.weight_format(weight_name), f.weight_group_size, f.scale_bits)
 
     def bits(self, fmt: str) -> float:
         return format_bits(fmt)
@@ -70,8 +80,12 @@ class Numerics:
         }
         if f.weight_group_size:
             out["weight_group_size"] = f.weight_group_size
+        if f.per_weight:
+            out["per_weight"] = dict(f.per_weight)
         if self.sparsity:
-            out["sparsity_density"] = dict(self.sparsity)
+            out["sparsity_density"] = {k: v.density for k, v in self.sparsity}
+            if any(v.kind == "nm" for _, v in self.sparsity):
+                out["sparsity_pattern"] = {k: v.describe() for k, v in self.sparsity}
         return out
 
 
@@ -114,8 +128,11 @@ class _Ctx:
         self.s_fmt, self.s_bits = f.special_functions, format_bits(f.special_functions)
 
     def weight(self, name: str, shape: tuple[int, ...], density_name: str | None = None) -> Tensor:
-        d = self.num.density(density_name) if density_name else 1.0
-        return Tensor(name, shape, self.num.formats.weights, self.w_bits, "weight", d)
+        spec = self.num.spec(density_name)
+        d = spec.density if spec is not None else 1.0
+        overhead = spec.overhead_bits_per_element if spec is not None else 0.0
+        return Tensor(name, shape, self.num.formats.weight_format(density_name), self.num.weight_bits_of(density_name),
+                      "weight", d, overhead)
 
     def vec(self, name: str, n: int, role: str) -> Tensor:
         return Tensor(name, (n,), self.s_fmt, self.s_bits, role)
@@ -212,7 +229,8 @@ def _build(model: ModelConfig, num: Numerics, phase: str, batch: int, q_len: int
         w = params[0]
         out = c.act(f"{name}.out", (useful_rows, n))
         attrs = (("rows", r), ("k", k), ("n", n), ("density", w.density), ("groups", groups),
-                 ("bias", any(t.role == "bias" for t in params)), ("weight", name))
+                 ("bias", any(t.role == "bias" for t in params)), ("weight", name),
+                 ("sparsity", c.num.spec(name)))
         return Op(name, "linear", (inp,), (out,), tuple(params), int(round(useful_rows * k * n * w.density)), attrs)
 
     def sfu(name: str, kind: str, inputs: tuple[Tensor, ...], shape: tuple[int, ...], params: tuple[Tensor, ...] = (),
@@ -302,7 +320,7 @@ def _build(model: ModelConfig, num: Numerics, phase: str, batch: int, q_len: int
     epi.append(linear("lm_head", epi[-1].outputs[0], m.vocab_size, [head_w]))
     sections = (Section("prologue", tuple(pro)), Section("layer", tuple(layer_ops), m.layers),
                 Section("epilogue", tuple(epi)))
-    fmt = tuple((k, str(v)) for k, v in num.describe().items() if k != "sparsity_density")
+    fmt = tuple((k, str(v)) for k, v in num.describe().items() if k not in ("sparsity_density", "sparsity_pattern"))
     return Graph(m.name, phase, batch, q_len, kv_len, sections, parameters_of(m, num), fmt)
 
 

@@ -44,15 +44,21 @@ class Tensor:
     bits: float
     role: str  # weight | bias | norm | table | activation | kv_cache
     density: float = 1.0
+    overhead_bits: float = 0.0  # sparse weights: index and block-code bits per element of the dense matrix
 
     @property
     def elements(self) -> int:
         return math.prod(self.shape)
 
     @property
+    def bits_per_dense_element(self) -> float:
+        """Stored bits per element of the dense shape: non-zeros at ``bits`` plus the sparsity metadata."""
+        return self.density * self.bits + self.overhead_bits
+
+    @property
     def bytes(self) -> int:
-        """Bytes stored/moved: non-zero elements at ``bits`` each, rounded up to whole bytes."""
-        return math.ceil(self.elements * self.density * self.bits / 8)
+        """Bytes stored/moved: non-zero elements at ``bits`` each plus their metadata, rounded up to bytes."""
+        return math.ceil(self.elements * self.bits_per_dense_element / 8)
 
 
 @dataclass(frozen=True)
