@@ -24,7 +24,7 @@ def _warm_kernels() -> None:
     from accelsim.kernels.memory import channel_access
 
     z = np.zeros(1, np.int64)
-    compute_durations_ps(z, z, z, z, z, z, np.ones(10, np.float64))
+    compute_durations_ps(z, z, z, z, z, z, np.array([1.0] * 10 + [0.0, 1.0, 1.0, 1.0, 0.0]))
     channel_access(np.zeros(2, np.int64), np.zeros(2, np.int64), np.zeros(2, np.int64), np.zeros(2, np.int64),
                    np.int64(0), np.int64(0), np.int64(1), np.int64(1), np.int64(64), np.int64(0), 1.0, np.int64(0))
 

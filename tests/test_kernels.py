@@ -19,10 +19,12 @@ _i = st.integers
 @given(st.lists(st.tuples(_i(0, 5), _i(1, 600), _i(1, 20000), _i(1, 20000), _i(1, 1_000_000), _i(0, 4)),
                 min_size=1, max_size=40),
        st.floats(100.0, 20000.0), st.floats(0.1, 1.0), _i(1, 8), _i(1, 8192), _i(1, 256), _i(1, 64),
-       _i(1, 4096), _i(1, 1024), _i(1, 64), _i(1, 128))
-def test_compute_kernel_matches_reference(rows, period, eff, n_slr, mm_rate, tm, tn, mv_rate, tv, rb, lanes) -> None:
+       _i(1, 4096), _i(1, 1024), _i(1, 64), _i(1, 128),
+       st.tuples(_i(0, 4), _i(1, 256), _i(1, 256), _i(1, 64), _i(0, 2)))
+def test_compute_kernel_matches_reference(rows, period, eff, n_slr, mm_rate, tm, tn, mv_rate, tv, rb, lanes,
+                                          engine) -> None:  # type: ignore[no-untyped-def]
     a = np.array(rows, dtype=np.int64)
-    params = np.array([period, eff, n_slr, mm_rate, tm, tn, mv_rate, tv, rb, lanes], dtype=np.float64)
+    params = np.array([period, eff, n_slr, mm_rate, tm, tn, mv_rate, tv, rb, lanes, *engine], dtype=np.float64)
     args = (a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy(), a[:, 4].copy(), a[:, 5].copy(), params)
     got = compute_durations_ps(*args)
     ref = compute_durations_ps_ref(*args)
@@ -51,7 +53,7 @@ def test_memory_kernel_matches_reference(accesses, ps_per_byte, latency) -> None
 
 def test_compute_kernel_known_values() -> None:
     # FlightLLM MV instruction: 512 outputs x K=4096 on 4 SLRs of 64x16 lanes at 225 MHz, 80 % lockstep efficiency
-    params = np.array([1e12 / 225e6, 0.8, 4, 4096, 128, 16, 1024, 512, 16, 16], dtype=np.float64)
+    params = np.array([1e12 / 225e6, 0.8, 4, 4096, 128, 16, 1024, 512, 16, 16, 0, 1, 1, 1, 0], dtype=np.float64)
     one = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
     mv = compute_durations_ps(one(3), one(1), one(512), one(4096), one(1_000_000), one(0), params)
     assert mv[0] == round(512 * 4096 / 4096 * (1e12 / 225e6) / 0.8)
@@ -61,3 +63,21 @@ def test_compute_kernel_known_values() -> None:
     # sparsity scales the work
     mv_sparse = compute_durations_ps(one(3), one(1), one(512), one(4096), one(700_000), one(0), params)
     assert mv_sparse[0] == round(math.ceil(512 * 4096 * 0.7 / 4096) * (1e12 / 225e6) / 0.8)  # whole cycles
+
+
+def test_tensor_engine_styles_known_values() -> None:
+    """One 128 x 128 x 4096 instruction (M x N x K) on one SLR, each style with 16384 MACs."""
+    one = lambda *v: np.array(v, dtype=np.int64)  # noqa: E731
+
+    def cycles(style: int, r: int, c: int, d: int, flow: int = 0, m: int = 128, n: int = 128, k: int = 4096) -> int:
+        params = np.array([1.0, 1.0, 1, 1, 1, 1, 1, 1, 1, 1, style, r, c, d, flow], dtype=np.float64)
+        return int(compute_durations_ps(one(2), one(m), one(n), one(k), one(10**6), one(0), params)[0])
+
+    assert cycles(1, 128, 128, 1, 0) == 4096 + 128 + 128 - 2            # systolic OS: one fold
+    assert cycles(1, 128, 128, 1, 1) == 32 * (2 * 128 + 128 + 128 - 2)  # WS: 4096/128 row folds, T = M = 128
+    assert cycles(2, 16, 1, 1024) == (128 * 128 // 16) * 4 + 10         # 16 trees of 1024: log2 1024 stages
+    assert cycles(3, 128, 128, 1) == 4096 + 1                           # outer product: one rank-1 update/cycle
+    assert cycles(4, 16, 16, 64) == 8 * 8 * 64 + 6                      # 16x16x64 cube
+    # a skinny (decode) instruction wastes most of a 128x128 systolic array, not an adder tree
+    assert cycles(1, 128, 128, 1, 0, m=1) == cycles(1, 128, 128, 1, 0)
+    assert cycles(2, 16, 1, 1024, m=1) == 8 * 4 + 10  # 1/128 of the work, plus the same 10 tree stages

@@ -164,6 +164,7 @@ class _Dev:
     mm_cols_per_cycle: int  # output columns the MM/MV modes cover per cycle (dense)
     mv_cols_per_cycle: int
     sparse: SparseChainConfig
+    zero_skipping: bool  # the DSP-chain style (other tensor-engine styles are dense)
     on_chip_decode: bool
     prefill_mask: AttentionSparsityConfig
     capacity: float
@@ -188,10 +189,16 @@ class FpgaCompiler:
             n_slr=n, a_chans=(0, n * group, 1), b_chans=b_chans,
             cap_a_mv=bufs.a_buffer.capacity_bytes(mv_mode=True) * n, cap_a_mm=bufs.a_buffer.capacity_bytes() * n,
             cap_b=bufs.b_buffer.capacity_bytes() * n, cap_g=bufs.global_buffer.capacity_bytes() * n,
-            op_bytes=me.operand_bits / 8, mm_tile_m=me.mm_tile_rows, mm_tile_n=me.mm_tile_cols,
+            # another tensor-engine style gets MM tiles of at least one array-sized fold per SLR (a 128 x 16
+            # tile would leave most of a 64 x 64 array, and most SLRs, idle)
+            op_bytes=me.operand_bits / 8,
+            mm_tile_m=max(me.mm_tile_rows, me.array.rows) if me.style != "dsp_chain" and me.array else me.mm_tile_rows,
+            mm_tile_n=(max(me.mm_tile_cols, me.array.cols * n) if me.style != "dsp_chain" and me.array
+                       else me.mm_tile_cols),
             mv_tile=me.mv_tile_outputs, rb=me.reduction_block, min_depth=mp.min_buffer_depth,
             mm_rate=me.mm_parallelism.macs_per_cycle * n, mv_rate=me.mv_parallelism.macs_per_cycle * n,
             mm_cols_per_cycle=me.mm_parallelism.n, mv_cols_per_cycle=me.mv_parallelism.n, sparse=me.sparse_chain,
+            zero_skipping=me.style == "dsp_chain",
             on_chip_decode=mp.always_on_chip_decode, prefill_mask=hw.deployment.prefill_attention,
             capacity=mem.capacity_bytes,
         )
@@ -341,8 +348,8 @@ class FpgaCompiler:
         element."""
         spec: SparsitySpec | None = op.attr("sparsity")
         d = self.dev
-        if spec is None:
-            return 1.0
+        if spec is None or not d.zero_skipping:
+            return 1.0  # dense weights, or an engine style that multiplies every zero
         sc = d.sparse
         if spec.kind == "density":
             return spec.density if sc.enabled else 1.0

@@ -1,6 +1,7 @@
 """Roofline twin of every op: max(MACs / peak MAC rate, compulsory off-chip bytes / peak bandwidth).
 
-The peak MAC rate is shape-aware: an op with ``rows`` output rows can use at most min(rows, m)/m of an
+The peak MAC rate of the DSP-chain engine is shape-aware (other tensor-engine styles use the whole array's
+rate): an op with ``rows`` output rows can use at most min(rows, m)/m of an
 engine mode whose parallelism has m rows (a matrix-vector product fills one of the MM mode's 128 rows), so
 the op's peak is the best mode's rate for its row count. Compulsory bytes are the op's parameters and the
 KV-cache tensors it reads or writes (activations may stay on chip). Peaks ignore tile padding, SLR
@@ -19,6 +20,9 @@ __all__ = ["peak_macs_per_s", "op_roofline_s", "graph_roofline_s"]
 def peak_macs_per_s(hw: HardwareConfig, rows: int | None = None) -> float:
     """Peak MACs/s of the matrix engine for ops with ``rows`` output rows (None: any shape)."""
     me = hw.compute.matrix_engine
+    if me.style != "dsp_chain" and me.array is not None:
+        # other tensor-engine styles: the whole array's rate bounds every shape
+        return me.array.macs * hw.slrs.count * hw.clock_hz
     best = 0.0
     for par in (me.mm_parallelism, me.mv_parallelism):
         usable = 1.0 if rows is None else min(rows, par.m) / par.m

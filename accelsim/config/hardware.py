@@ -15,7 +15,7 @@ from .schema import Source, flag, items, num, qty, sub, text
 from .workload import FormatsConfig, check_weight_names, parse_sparsity
 
 __all__ = [
-    "ClocksConfig", "SlrConfig", "Parallelism", "SparseChainConfig", "MatrixEngineConfig", "SfuConfig", "ComputeConfig",
+    "ClocksConfig", "SlrConfig", "Parallelism", "SparseChainConfig", "ArrayConfig", "MatrixEngineConfig", "SfuConfig", "ComputeConfig",
     "BufferConfig", "BuffersConfig", "MemoryConfig", "LinkConfig", "FpgaPartConfig", "LengthBuckets",
     "MappingConfig", "AttentionSparsityConfig", "DeploymentConfig", "HardwareConfig",
 ]
@@ -77,6 +77,27 @@ class SparseChainConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ArrayConfig:
+    """The MAC array of a tensor-engine style other than the DSP chain (one array per SLR).
+
+    systolic: ``rows`` x ``cols`` PEs with a ``dataflow``; adder_tree: ``rows`` trees of ``depth``
+    multipliers; matrix_2d: ``rows`` x ``cols`` outer-product MACs; cube_3d: ``rows`` x ``cols`` x ``depth``
+    MACs reducing along ``depth`` (see accelsim/kernels/compute.py for each cycle model).
+    """
+
+    rows: int = num("array rows (systolic, matrix_2d, cube_3d) or number of trees (adder_tree)", positive=True)
+    cols: int = num("array columns (systolic, matrix_2d, cube_3d; 1 for adder_tree)", positive=True, default=1)
+    depth: int = num("reduction elements per cycle (adder_tree multipliers per tree, cube_3d depth)",
+                     positive=True, default=1)
+    dataflow: Literal["os", "ws", "is"] = text("systolic dataflow: output, weight or input stationary",
+                                               default="ws")
+
+    @property
+    def macs(self) -> int:
+        return self.rows * self.cols * self.depth
+
+
+@dataclass(frozen=True, kw_only=True)
 class MatrixEngineConfig:
     """A FlightLLM-style matrix engine of DSP chains: a matrix-matrix (MM) mode and a matrix-vector (MV) mode.
 
@@ -97,6 +118,25 @@ class MatrixEngineConfig:
                             "with the packing trick)", positive=True, default=1)
     sparse_chain: SparseChainConfig = sub("the sparse DSP chain (N:M and block sparsity)",
                                           default_factory=SparseChainConfig)
+    style: Literal["dsp_chain", "systolic", "adder_tree", "matrix_2d", "cube_3d"] = text(
+        "tensor-engine style: FlightLLM's DSP chains (MM/MV parallelism) or one MAC array per SLR (see array)",
+        default="dsp_chain")
+    array: Optional[ArrayConfig] = sub("the MAC array of a style other than dsp_chain", default=None)
+
+    def validate(self, src: Source, path: str) -> None:
+        if self.style != "dsp_chain" and self.array is None:
+            raise src.error(f"{path}.style", f"style {self.style!r} needs an array section",
+                            "add 'array: {rows: 128, cols: 128}' (and depth/dataflow as the style needs)")
+        if self.style == "matrix_2d" and self.array is not None and self.array.depth != 1:
+            raise src.error(f"{path}.array.depth", "a 2-D (outer-product) matrix engine has depth 1",
+                            "remove depth, or use style cube_3d")
+
+    @property
+    def peak_macs_per_cycle(self) -> int:
+        """MACs per cycle of one SLR's engine (the larger mode for the DSP chain)."""
+        if self.style == "dsp_chain" or self.array is None:
+            return max(self.mm_parallelism.macs_per_cycle, self.mv_parallelism.macs_per_cycle)
+        return self.array.macs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -344,7 +384,7 @@ class HardwareConfig:
         me = self.compute.matrix_engine
         if self.part is not None:
             # the MM and MV modes share the DSP chains; the larger mode sets the DSP count
-            macs = max(me.mm_parallelism.macs_per_cycle, me.mv_parallelism.macs_per_cycle) * self.slrs.count
+            macs = me.peak_macs_per_cycle * self.slrs.count
             dsps = -(-macs // me.macs_per_dsp)
             if dsps > self.part.dsp:
                 raise src.error("compute.matrix_engine",

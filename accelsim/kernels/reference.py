@@ -16,15 +16,30 @@ def compute_durations_ps_ref(opcode: np.ndarray, rows: np.ndarray, cols: np.ndar
     n_slr = int(params[2])
     mm_rate, tile_m, tile_n = int(params[3]) * n_slr, int(params[4]), int(params[5])
     mv_rate, tile_v, rb, lanes = int(params[6]) * n_slr, int(params[7]), int(params[8]), int(params[9])
+    style, R, C, D, flow = (int(params[i]) for i in range(10, 15))
 
     def cdiv(a: int, b: int) -> int:
         return -(-a // b)
+
+    def array_cycles(m: int, n: int, k: int) -> int:
+        tree = math.ceil(math.log2(D)) if D > 1 else 0
+        if style == 1:
+            sr, sc, t = {0: (m, n, k), 1: (k, n, m), 2: (k, m, n)}[flow]
+            per_fold = t + R + C - 2 if flow == 0 else 2 * R + C + t - 2
+            return cdiv(cdiv(sr, R) * cdiv(sc, C), n_slr) * per_fold
+        if style == 2:
+            return cdiv(cdiv(m * n, R), n_slr) * cdiv(k, D) + tree
+        if style == 3:
+            return cdiv(cdiv(m, R) * cdiv(n, C), n_slr) * k + 1
+        return cdiv(cdiv(m, R) * cdiv(n, C), n_slr) * cdiv(k, D) + tree
 
     out = np.zeros(len(opcode), dtype=np.int64)
     for i in range(len(opcode)):
         op = int(opcode[i])
         r, c, k, d, p = int(rows[i]), int(cols[i]), int(red[i]), int(density_ppm[i]), int(passes[i])
-        if op == 2:
+        if style > 0 and op in (2, 3):
+            cycles = array_cycles(r, c, k)
+        elif op == 2:
             work = cdiv(cdiv(r, tile_m) * tile_m * cdiv(c, tile_n) * tile_n * cdiv(k, rb) * rb * d, 1_000_000)
             cycles = cdiv(work, mm_rate)
         elif op == 3:
