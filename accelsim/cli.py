@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", metavar="FILE", help="CSV file to write (default: standard output)")
 
     v = sub.add_parser("validate", help="compare with the reference data and print the error table")
-    v.add_argument("--area", action="append", choices=("flightllm", "dram"),
+    v.add_argument("--area", action="append", choices=("flightllm", "dram", "gemm"),
                    help="only this area (repeatable; default: all)")
     v.add_argument("--json", action="store_true", help="print the cases as JSON")
 
@@ -74,6 +74,19 @@ def _parser() -> argparse.ArgumentParser:
                         "unlimited: as many as the queues accept")
     d.add_argument("--no-skip", action="store_true", help="tick every cycle (same results, slower)")
     d.add_argument("--json", action="store_true", help="print one JSON object")
+
+    g = sub.add_parser("gemm", help="cost one GEMM on a systolic array (SCALE-Sim v3 semantics)",
+                       description="Cycles, utilisation and SRAM/DRAM traffic of C[M,N] = A[M,K] B[K,N] on a "
+                                   "ROWSxCOLS systolic array, as SCALE-Sim v3 counts them (CALC bandwidth mode).")
+    g.add_argument("--array", required=True, metavar="ROWSxCOLS", help="array size, e.g. 32x32 or 128x128")
+    g.add_argument("--dataflow", required=True, metavar="os|ws|is",
+                   help="os: output stationary; ws: weight (filter) stationary; is: input stationary")
+    g.add_argument("--M", required=True, metavar="M", help="rows of A and C (e.g. tokens)")
+    g.add_argument("--N", required=True, metavar="N", help="columns of B and C (output features)")
+    g.add_argument("--K", required=True, metavar="K", help="reduction length (columns of A, rows of B)")
+    g.add_argument("--sram-kb", default="64,64,64", metavar="IFMAP,FILTER,OFMAP",
+                   help="SRAM per operand in kB (1024 one-byte words), default 64,64,64")
+    g.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
 
@@ -174,10 +187,72 @@ def _cmd_dram(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_gemm(a: argparse.Namespace) -> int:
+    """`accelsim gemm`: check the arguments (one message naming the argument and the fix), cost one GEMM
+    with the SCALE-Sim-equivalent model, print a table or one JSON object."""
+    import time
+
+    from .kernels.systolic import DATAFLOWS, demand_limits_error, gemm_cost
+
+    def _gemm_whole(text: str, arg: str, example: str) -> int:
+        """A whole number >= 1 for a ``gemm`` argument, or an :class:`AccelsimError` naming it."""
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise AccelsimError(f"expected a whole number, got {text!r}", key_path=arg, hint=f"e.g. {arg} {example}")
+        if value < 1:
+            raise AccelsimError(f"must be at least 1, got {value}", key_path=arg, hint=f"e.g. {arg} {example}")
+        return value
+
+    parts = a.array.lower().split("x")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise AccelsimError(f"expected ROWSxCOLS, got {a.array!r}", key_path="--array",
+                            hint="give rows and columns, e.g. --array 32x32 or --array 128x128")
+    rows = _gemm_whole(parts[0], "--array", "32x32")
+    cols = _gemm_whole(parts[1], "--array", "32x32")
+    dataflow = a.dataflow.strip().lower()
+    if dataflow not in DATAFLOWS:
+        raise AccelsimError(f"unknown dataflow {a.dataflow!r}", key_path="--dataflow",
+                            hint="use os (output stationary), ws (weight stationary) or is (input stationary)")
+    m, n, k = (_gemm_whole(v, arg, "1024") for v, arg in ((a.M, "--M"), (a.N, "--N"), (a.K, "--K")))
+    kb_parts = a.sram_kb.split(",")
+    if len(kb_parts) != 3:
+        raise AccelsimError(f"expected three sizes IFMAP,FILTER,OFMAP in kB, got {a.sram_kb!r}", key_path="--sram-kb",
+                            hint="e.g. --sram-kb 64,64,64")
+    kb = [_gemm_whole(v, "--sram-kb", "64,64,64") for v in kb_parts]
+    too_big = demand_limits_error(m, n, k, rows, cols, dataflow)
+    if too_big:
+        raise AccelsimError(too_big, key_path="--M/--N/--K",
+                            hint="use a larger array, or split the GEMM into smaller ones")
+    t0 = time.perf_counter()
+    cost = gemm_cost(m, n, k, rows, cols, dataflow, kb[0], kb[1], kb[2])
+    wall = time.perf_counter() - t0
+    if a.json:
+        out = cost.to_dict()
+        out.update(sram_kb={"ifmap": kb[0], "filter": kb[1], "ofmap": kb[2]}, model="SCALE-Sim v3.0.0, CALC",
+                   sim_wall_s=wall)
+        print(json.dumps(out))
+        return 0
+    c = cost
+    print(f"GEMM C[{m},{n}] = A[{m},{k}] x B[{k},{n}] on a {rows}x{cols} array, dataflow {dataflow}, "
+          f"SRAM {kb[0]}/{kb[1]}/{kb[2]} kB (ifmap/filter/ofmap); SCALE-Sim v3 semantics")
+    print(f"  folds                {c.row_folds} x {c.col_folds} (rows x cols), {c.cycles_per_fold:,} cycles each")
+    print(f"  compute cycles       {c.compute_cycles:>14,}   (stalls {c.stall_cycles:,})")
+    print(f"  incl. prefetch       {c.cycles_with_prefetch:>14,}   (first DRAM read to last ofmap write)")
+    print(f"  MACs                 {c.macs:>14,}")
+    print(f"  utilisation          overall {c.overall_util_pct:.2f} %, mapping {c.mapping_efficiency_pct:.2f} %, "
+          f"compute {c.compute_util_pct:.2f} %")
+    print(f"  {'words':<20} {'ifmap reads':>14} {'filter reads':>14} {'ofmap writes':>14}")
+    print(f"  {'SRAM':<20} {c.sram_ifmap_reads:>14,} {c.sram_filter_reads:>14,} {c.sram_ofmap_writes:>14,}")
+    print(f"  {'DRAM':<20} {c.dram_ifmap_reads:>14,} {c.dram_filter_reads:>14,} {c.dram_ofmap_writes:>14,}")
+    print(f"  costed in {wall * 1e3:.1f} ms")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "trace": _cmd_trace, "validate": _cmd_validate,
-                "dram": _cmd_dram}
+                "dram": _cmd_dram, "gemm": _cmd_gemm}
     try:
         return handlers[args.command](args)
     except AccelsimError as exc:

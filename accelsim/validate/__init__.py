@@ -1,7 +1,7 @@
 """Comparison with reference data that no one here wrote (restated with sources in ``data/``).
 
-``run(areas)`` returns :class:`Case` s for the areas: ``flightllm`` (the FlightLLM authors' performance model)
-and ``dram`` (DRAMsim3 on its HBM2 and DDR4 configurations).
+``run(areas)`` returns :class:`Case` s for the areas: ``flightllm`` (the FlightLLM authors' performance model),
+``dram`` (DRAMsim3 on its HBM2 and DDR4 configurations) and ``gemm`` (SCALE-Sim v3 systolic-array GEMMs).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from .flightllm import TOLERANCE_PCT, load_flightllm_reference, run_flightllm
 
 __all__ = ["Case", "format_table", "run", "AREAS", "run_flightllm", "load_flightllm_reference", "TOLERANCE_PCT"]
 
-AREAS = ("flightllm", "dram")
+AREAS = ("flightllm", "dram", "gemm")
 
 
 def run(areas: tuple[str, ...] | list[str] = AREAS) -> list[Case]:
@@ -23,6 +23,10 @@ def run(areas: tuple[str, ...] | list[str] = AREAS) -> list[Case]:
             from .dramsim3 import run_dramsim3
 
             cases += run_dramsim3()
+        elif area == "gemm":
+            from .scalesim import run_scalesim
+
+            cases += run_scalesim()
         else:
             raise ValueError(f"unknown validation area {area!r}")
     return cases
