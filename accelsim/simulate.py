@@ -111,10 +111,44 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
     instr = sum(p.instruction_count for _, p in phases)
     result = build_result(stats, device=hw.name, workload=model.name, batch=sc.batch, prompt=sc.prompt, gen=sc.gen,
                           fidelity=fidelity, formats=num.describe(), wall_s=0.0, instructions_total=instr)
+    _add_energy_and_area(result, hw, stats, sc)
     if timeline_path:
         write_chrome_trace(stats, hw.name, timeline_path)
     result.sim_wall_s = time.perf_counter() - t_wall
     return result
+
+
+def _phase_bytes(stats: Any, prefix: str) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, float]]]:
+    """Bytes and DRAM energy of one phase ('prefill', 'decode') of a run."""
+    tot = stats.totals(prefix)
+    name = stats.memory_name
+    by = {name: {"read": int(tot["mem.bytes_read"].sum()) if "mem.bytes_read" in tot else 0,
+                 "written": int(tot["mem.bytes_written"].sum()) if "mem.bytes_written" in tot else 0}}
+    mem = {name: {"energy_j": float(tot["mem.energy_pj"].sum()) * 1e-12}} if "mem.energy_pj" in tot else {}
+    return by, mem
+
+
+def _add_energy_and_area(result: Result, hw: Any, stats: Any, sc: Scenario) -> None:
+    """Price the run's actions with the energy tables (accelsim.stats.device) and count FPGA resources."""
+    from .stats.device import check_part_fit, device_energy
+
+    if hw.part is not None:
+        result.area = check_part_fit(hw)  # a misfit names the part key; simulate() adds the hwconfig path
+    if hw.power is None:
+        return
+    run = device_energy(hw, result.counters, result.e2e_s, result.formats, result.memory, result.bytes)
+    assert run is not None
+    result.energy_j = run.energy_j
+    result.power_w = run.energy_j / result.e2e_s if result.e2e_s else 0.0
+    result.tokens_per_j = sc.gen * sc.batch / run.energy_j if run.energy_j else 0.0
+    out: dict[str, Any] = {"run": run.to_dict(), "technology": run.technology, "static_w": hw.power.static_w}
+    for phase, seconds in (("prefill", result.prefill_s), ("decode", result.decode_s)):
+        by, mem = _phase_bytes(stats, phase)
+        e = device_energy(hw, stats.counters(phase), seconds, result.formats, mem, by)
+        assert e is not None
+        out[phase] = e.to_dict()
+    out["decode_energy_per_token_j"] = out["decode"]["energy_j"] / (sc.gen * sc.batch)
+    result.energy = out
 
 
 def _roofline(hw: Any, model: Any, sc: Scenario, num: Any, prefill_graph: Any, comp: Any, t_wall: float) -> Result:

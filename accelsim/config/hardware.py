@@ -17,7 +17,7 @@ from .workload import FormatsConfig, check_weight_names, parse_sparsity
 __all__ = [
     "ClocksConfig", "SlrConfig", "Parallelism", "SparseChainConfig", "ArrayConfig", "MatrixEngineConfig", "SfuConfig", "ComputeConfig",
     "BufferConfig", "BuffersConfig", "MemoryConfig", "LinkConfig", "FpgaPartConfig", "LengthBuckets",
-    "MappingConfig", "AttentionSparsityConfig", "DeploymentConfig", "HardwareConfig",
+    "MappingConfig", "AttentionSparsityConfig", "DeploymentConfig", "PowerConfig", "HardwareConfig",
 ]
 
 
@@ -165,6 +165,9 @@ class BufferConfig:
     bank_width: float = qty("bytes per word of one bank", "bytes")
     banks: int = num("banks per SLR", positive=True)
     mv_banks: int = num("banks usable in MV mode (0: same as banks)", default=0, nonneg=True)
+    kind: Literal["sram", "bram", "uram", "regfile"] = text(
+        "what the buffer is built from (FPGA: bram/uram; ASIC: sram/regfile), for energy and resources",
+        default="sram")
 
     def capacity_bytes(self, mv_mode: bool = False) -> int:
         """Capacity of one SLR's copy in bytes (MV mode may use fewer banks)."""
@@ -282,6 +285,19 @@ class FpgaPartConfig:
     bram36: int = num("36 Kb block RAMs", nonneg=True, default=0)
     uram: int = num("288 Kb UltraRAMs", nonneg=True, default=0)
     luts: int = num("6-input LUTs", nonneg=True, default=0)
+    ff: int = num("flip-flops (0: not checked)", nonneg=True, default=0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PowerConfig:
+    """How a run's energy is priced (accelsim/config/energy_tables.yaml, after the run) and the static power.
+
+    Energy = action counts x per-action energies at ``technology`` + ``static_w`` x elapsed time.
+    """
+
+    technology: str = text("energy-table key: an FPGA part (xcu280, xcvh1582) or an ASIC node (45nm ... 7nm)")
+    static_w: float = qty("power drawn whatever the device does (leakage, idle shell and PHYs, board)", "power",
+                          positive=False, nonneg=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -360,6 +376,8 @@ class HardwareConfig:
     deployment: DeploymentConfig = sub("formats and sparsity the device runs models with",
                                        default_factory=DeploymentConfig)
     price_usd: float = num("price of the device (for cost comparisons; 0: unknown)", default=0.0, nonneg=True)
+    power: Optional[PowerConfig] = sub("energy pricing and static power (omit: no energy is reported)",
+                                       default=None)
 
     def validate(self, src: Source, path: str) -> None:
         if not self.memories:

@@ -45,6 +45,11 @@ class Result:
     sim: dict[str, Any] = field(default_factory=dict)
     counters: dict[str, float] = field(default_factory=dict)  # dotted: unit.mv.busy_cycles, hbm.ch3.bytes_read
     memory: dict[str, dict[str, float]] = field(default_factory=dict)  # per memory: commands, row hits, energy
+    energy_j: float | None = None        # whole run (prefill + decode), J; None: the hwconfig has no power section
+    tokens_per_j: float | None = None    # generated tokens / energy_j
+    power_w: float | None = None         # energy_j / e2e_s
+    energy: dict[str, Any] = field(default_factory=dict)  # breakdown (J) of the run and per phase, assumptions
+    area: dict[str, Any] = field(default_factory=dict)    # FPGA resources used and their utilisation of the part
     config_hash: str = ""  # hash of the hwconfig and workload files, overrides, scenario and fidelity
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,6 +124,19 @@ class Result:
         ]
         for unit, u in self.utilization.items():
             lines.append(f"    {unit:<10}{100 * u:7.1f} %")
+        if self.energy_j is not None:
+            e = self.energy.get("run", {})
+            lines.append(f"  energy                {self.energy_j:10.3f} J    power {self.power_w or 0:8.2f} W    "
+                         f"{self.tokens_per_j or 0:8.3f} tokens/J")
+            parts = ", ".join(f"{k.removesuffix('_j')} {e[k]:.3f} J" for k in ("compute_j", "sfu_j", "buffers_j",
+                                                                            "dram_j", "static_j") if k in e)
+            lines.append(f"    ({parts}; technology {self.energy.get('technology', '?')})")
+            if self.energy.get("decode_energy_per_token_j") is not None:
+                lines.append(f"    decode energy per token {self.energy['decode_energy_per_token_j']:.4f} J")
+        if self.area.get("used"):
+            used, util = self.area["used"], self.area.get("utilization", {})
+            lines.append("  FPGA resources on " + str(self.area.get("part")) + ": " + ", ".join(
+                f"{k} {used[k]:,} ({100 * util[k]:.0f} %)" for k in used if k in util))
         lines.append("  off-chip traffic:")
         for mem, d in self.bytes.items():
             lines.append(f"    {mem:<10}read {d['read'] / 1e9:10.3f} GB   written {d['written'] / 1e9:10.3f} GB")
