@@ -187,3 +187,14 @@ def test_mixed_precision_per_weight() -> None:
     with pytest.raises(AccelsimError) as e:
         load_hardware("vhk158-flightllm", {"deployment.formats.per_weight": {"dwn": "int8"}})
     assert "did you mean 'down'" in str(e.value.hint)
+
+
+def test_a_precision_the_engine_cannot_multiply_is_an_error() -> None:
+    m = load_workload("llama2-7b")
+    for ov, key in (({"deployment.formats.weights": "fp16"}, "deployment.formats.weights"),
+                    ({"deployment.formats.activations": "int16"}, "deployment.formats.activations"),
+                    ({"deployment.formats.per_weight": {"down": "fp8_e4m3"}}, "deployment.formats.per_weight.down")):
+        hw = load_hardware("vhk158-flightllm", ov)
+        with pytest.raises(MappingError) as e:
+            compile_step(hw, m, "decode", 1, 64)
+        assert e.value.key_path == key and "8-bit integer" in str(e.value)

@@ -377,8 +377,27 @@ class FpgaCompiler:
         cap = max(1, tile // per_cycle)
         return sum(f * (0.0 if nn == 0 else max(nn / spec.m, 1.0 / cap)) for nn, f in spec.blocks)
 
+    def _check_precision(self, op: Op) -> None:
+        """The matrix engine multiplies integer operands of ``operand_bits``: narrower integer weights and
+        activations are unpacked to it on chip; floating-point or wider operands cannot run."""
+        from ..config.formats import format_info
+
+        bits = self.hw.compute.matrix_engine.operand_bits
+        for t, key in ((op.params[0], "deployment.formats.weights"), (op.inputs[0], "deployment.formats.activations")):
+            info = format_info(t.fmt)
+            if info.floating or info.element_bits > bits:
+                fmts = self.hw.deployment.formats
+                if t.role == "weight" and fmts is not None and op.attr("weight") in fmts.per_weight:
+                    key = f"deployment.formats.per_weight.{op.attr('weight')}"
+                raise MappingError(
+                    f"{op.name}: {t.role} format {t.fmt} is not supported by the matrix engine, which multiplies "
+                    f"{bits}-bit integer operands", key_path=key,
+                    hint=f"deploy the model with integer formats of at most {bits} bits (e.g. int8 or int4), or "
+                         f"raise compute.matrix_engine.operand_bits")
+
     def _linear(self, tr: _Trace, op: Op, fused: list[Op], graph: Graph, on_chip: bool) -> None:
         d = self.dev
+        self._check_precision(op)
         rows, k, n = op.attr("rows"), op.attr("k"), op.attr("n")
         groups, dens = op.attr("groups", 1), op.attr("density", 1.0)
         w = op.params[0]
