@@ -136,6 +136,10 @@ def _add_energy_and_area(result: Result, hw: Any, stats: Any, sc: Scenario) -> N
         result.area = check_part_fit(hw)  # a misfit names the part key; simulate() adds the hwconfig path
     if hw.power is None:
         return
+    if hw.part is None and hw.power.technology.lower().endswith("nm"):
+        from .stats.device import asic_area
+
+        result.area = asic_area(hw, hw.power.technology)
     run = device_energy(hw, result.counters, result.e2e_s, result.formats, result.memory, result.bytes)
     assert run is not None
     result.energy_j = run.energy_j

@@ -103,3 +103,15 @@ def test_cli_json_reports_energy_and_area() -> None:
 def test_no_power_section_no_energy() -> None:
     r = simulate("vhk158-flightllm", "gpt2-small", Scenario(1, 16, 1), hw_overrides={"power": None})
     assert r.energy_j is None and r.energy == {}
+
+
+def test_asic_area_at_a_node() -> None:
+    """The same engine as an ASIC at 7 nm: MAC units + SRAM buffers in mm2 (and energy at that node)."""
+    ov = {"part": None, "power.technology": "7nm", "power.static_w": "1 W",
+          **{f"buffers.{b}.kind": "sram" for b in ("a_buffer", "b_buffer", "global_buffer")}}
+    r = simulate("vhk158-flightllm", "gpt2-small", Scenario(1, 16, 2), hw_overrides=ov)
+    a = r.area
+    assert a["node"] == "7nm" and a["mm2"] == pytest.approx(a["mac_mm2"] + a["sram_mm2"])
+    assert a["mac_units"] == 4 * 4096 and a["sram_bytes"] > 30 * 2**20
+    r16 = simulate("vhk158-flightllm", "gpt2-small", Scenario(1, 16, 2), hw_overrides={**ov, "power.technology": "16nm"})
+    assert r16.area["mm2"] > a["mm2"] and r16.energy["run"]["compute_j"] > r.energy["run"]["compute_j"]

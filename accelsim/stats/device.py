@@ -30,10 +30,10 @@ from typing import Any
 from ..config.formats import format_info
 from ..config.hardware import HardwareConfig
 from ..errors import ConfigError
-from .energy import (ActionCounts, BufferTraffic, EnergyBreakdown, FpgaResources, OffchipTraffic, buffer_resources,
-                     dsp_chain_engine_resources, energy_breakdown, fpga_family, sfu_resources)
+from .energy import (ActionCounts, BufferTraffic, EnergyBreakdown, FpgaResources, OffchipTraffic, asic_area_mm2,
+                     buffer_resources, dsp_chain_engine_resources, energy_breakdown, fpga_family, sfu_resources)
 
-__all__ = ["precision_name", "run_actions", "device_energy", "fpga_resources", "check_part_fit"]
+__all__ = ["precision_name", "run_actions", "device_energy", "fpga_resources", "check_part_fit", "asic_area"]
 
 _BUFFERS = ("a_buffer", "b_buffer", "global_buffer")
 
@@ -166,3 +166,17 @@ def check_part_fit(hw: HardwareConfig, source_path: str | None = None, tables: A
                           hint="reduce the engine (parallelism), the buffers (depth or banks, or map them to the "
                                "other RAM kind) or the SFU lanes, or choose a larger part")
     return {"part": p.name, "used": used.as_dict(), "utilization": util}
+
+
+def asic_area(hw: HardwareConfig, node: str, tables: Any = None) -> dict[str, Any]:
+    """Area (mm2 at ``node``) of the device's MAC units (the engine's peak MACs per cycle x SLRs, one unit
+    each, at the operand precision) and on-chip buffers (SRAM); the special-function unit and control are not
+    counted."""
+    me, n = hw.compute.matrix_engine, hw.slrs.count
+    prec = precision_name(f"int{min(max(me.operand_bits, 2), 8)}") if me.operand_bits <= 8 else "FP16"
+    units = me.peak_macs_per_cycle * n
+    sram = sum(getattr(hw.buffers, b).capacity_bytes() for b in _BUFFERS) * n
+    mac_mm2 = asic_area_mm2({prec: units}, 0, node, tables)
+    total = asic_area_mm2({prec: units}, sram, node, tables)
+    return {"node": node, "mm2": total, "mac_mm2": mac_mm2, "sram_mm2": total - mac_mm2, "mac_units": units,
+            "sram_bytes": sram}

@@ -133,6 +133,10 @@ class Result:
             lines.append(f"    ({parts}; technology {self.energy.get('technology', '?')})")
             if self.energy.get("decode_energy_per_token_j") is not None:
                 lines.append(f"    decode energy per token {self.energy['decode_energy_per_token_j']:.4f} J")
+        if self.area.get("mm2") is not None:
+            a = self.area
+            lines.append(f"  area at {a['node']}: {a['mm2']:.2f} mm2 ({a['mac_units']:,} MAC units {a['mac_mm2']:.2f} mm2, "
+                         f"{a['sram_bytes'] / 2**20:.1f} MiB SRAM {a['sram_mm2']:.2f} mm2)")
         if self.area.get("used"):
             used, util = self.area["used"], self.area.get("utilization", {})
             lines.append("  FPGA resources on " + str(self.area.get("part")) + ": " + ", ".join(
