@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "validate": {"*"},
     "simulate": {"*"},
     "cli": {"*"},
+    "functional": {"kernels", "workload", "config", "errors", "functional", "formats"},
     "__init__": set(),
 }
 THIRD_PARTY_KERNELS = {"numpy", "numba", "math", "__future__", "typing"}

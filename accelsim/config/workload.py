@@ -234,6 +234,10 @@ class ModelConfig:
     position_encoding: Literal["rope", "learned", "alibi"] = text(
         "rope: rotary on Q/K; learned: a position-embedding table added to the input; alibi: attention bias")
     position_offset: int = num("extra rows in a learned position table (OPT reserves 2)", default=0, nonneg=True)
+    rope_theta: float = num("RoPE base frequency (config.json rope_theta; 10000 unless the model says)",
+                            default=10000.0, positive=True)
+    norm_eps: float = num("epsilon of the norms (config.json rms_norm_eps / layer_norm_epsilon)", default=1e-5,
+                          positive=True)
     tied_embeddings: bool = flag("LM head reuses the token-embedding matrix")
     bias: BiasConfig = sub("bias vectors", default_factory=BiasConfig)
     moe: Optional[MoeConfig] = sub("mixture-of-experts FFN (omit for dense models)", default=None)
