@@ -46,6 +46,23 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="write result.json, result.csv and decode_steps.csv here")
     r.add_argument("--timeline", metavar="FILE", help="write a Chrome-trace JSON timeline (open in Perfetto)")
     r.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    r.add_argument("--numerics", action="store_true",
+                   help="also run the deployment's number formats against the float64 reference (error metrics)")
+    r.add_argument("--numerics-layers", type=_positive_int, default=2, help="layers of the functional run (default 2)")
+    r.add_argument("--numerics-tokens", type=_positive_int, default=8,
+                   help="decode steps of the functional run (default 8)")
+
+    nm = sub.add_parser("numerics", help="error of a device's number formats against the float64 reference model")
+    nm.add_argument("hw", help="hwconfig path or shipped name (its deployment formats and sparsity are used)")
+    nm.add_argument("workload", help="workload path or shipped name")
+    nm.add_argument("--layers", type=_positive_int, default=2, help="decoder layers to run (default 2)")
+    nm.add_argument("--tokens", type=_positive_int, default=8, help="decode steps to compare (default 8)")
+    nm.add_argument("--prompt", type=_positive_int, default=8, help="prompt tokens (default 8)")
+    nm.add_argument("--hidden", type=_positive_int, default=None,
+                    help="scale the model down to this width (default: the model's own)")
+    nm.add_argument("--vocab", type=_positive_int, default=None, help="vocabulary size (default: the model's)")
+    nm.add_argument("--seed", type=int, default=0, help="seed of the random weights and prompt (default 0)")
+    nm.add_argument("--json", action="store_true", help="print one JSON object")
 
     sub.add_parser("list", help="name the shipped hwconfigs, workloads and experiments")
 
@@ -94,8 +111,9 @@ def _cmd_run(a: argparse.Namespace) -> int:
     from .simulate import result_meta, simulate
     from .workload import Scenario
 
+    numerics = {"layers": a.numerics_layers, "tokens": a.numerics_tokens} if a.numerics else None
     result = simulate(a.hw, a.workload, Scenario(a.batch, a.prompt, a.gen), fidelity=a.fidelity,
-                      timeline_path=a.timeline)
+                      timeline_path=a.timeline, numerics=numerics)
     if a.out:
         result.write(a.out, result_meta(result, a.hw, a.workload))
     if a.json:
@@ -106,6 +124,20 @@ def _cmd_run(a: argparse.Namespace) -> int:
             print(f"  wrote {os.path.join(a.out, 'result.json')} and CSV files")
         if a.timeline:
             print(f"  wrote timeline {a.timeline}")
+    return 0
+
+
+def _cmd_numerics(a: argparse.Namespace) -> int:
+    from .config import load_hardware, load_workload
+    from .functional.device import device_report
+
+    hw, model = load_hardware(a.hw), load_workload(a.workload)
+    report = device_report(hw, model, layers=min(a.layers, model.layers), tokens=a.tokens, prompt=a.prompt,
+                           hidden=a.hidden, vocab=a.vocab, seed=a.seed)
+    if a.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.table())
     return 0
 
 
@@ -252,7 +284,7 @@ def _cmd_gemm(a: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "trace": _cmd_trace, "validate": _cmd_validate,
-                "dram": _cmd_dram, "gemm": _cmd_gemm}
+                "dram": _cmd_dram, "gemm": _cmd_gemm, "numerics": _cmd_numerics}
     try:
         return handlers[args.command](args)
     except AccelsimError as exc:

@@ -50,8 +50,12 @@ def compile_step(hw: Any, model: Any, phase: str, batch: int, length: int) -> Pr
 
 def simulate(hw_name: str, workload_name: str, scenario: Scenario, *, fidelity: str = "cycle",
              timeline_path: str | None = None, hw_overrides: dict[str, Any] | None = None,
-             workload_overrides: dict[str, Any] | None = None) -> Result:
-    """Simulate ``scenario`` of a workload on a device; see the module docstring."""
+             workload_overrides: dict[str, Any] | None = None, numerics: dict[str, Any] | None = None) -> Result:
+    """Simulate ``scenario`` of a workload on a device; see the module docstring.
+
+    ``numerics`` (e.g. ``{"layers": 2, "tokens": 8}``, keys of :func:`accelsim.functional.device.device_report`)
+    also runs the deployment's number formats against the float64 reference and stores the error metrics in
+    ``result.numerics``."""
     if fidelity not in FIDELITY_CHOICES:
         raise AccelsimError(f"unknown fidelity {fidelity!r}", key_path="--fidelity",
                             hint="use one of " + ", ".join(FIDELITY_CHOICES))
@@ -63,7 +67,15 @@ def simulate(hw_name: str, workload_name: str, scenario: Scenario, *, fidelity: 
         result = _simulate(hw, model, scenario, fidelity, timeline_path, t_wall)
     except AccelsimError as exc:
         raise _attach_file(exc, hw_path, wl_path)
-    result.config_hash = config_hash(hw_path, wl_path, scenario, fidelity, hw_overrides, workload_overrides)
+    if numerics is not None:
+        from .functional.device import device_report
+
+        opts = {"layers": 2, "tokens": 8, **numerics}
+        opts["layers"] = min(int(opts["layers"]), model.layers)
+        result.numerics = device_report(hw, model, **opts).to_dict()
+    result.config_hash = config_hash(hw_path, wl_path, scenario, fidelity, hw_overrides,
+                                     workload_overrides if numerics is None else {**(workload_overrides or {}),
+                                                                                  "numerics": numerics})
     return result
 
 

@@ -50,6 +50,7 @@ class Result:
     power_w: float | None = None         # energy_j / e2e_s
     energy: dict[str, Any] = field(default_factory=dict)  # breakdown (J) of the run and per phase, assumptions
     area: dict[str, Any] = field(default_factory=dict)    # FPGA resources used and their utilisation of the part
+    numerics: dict[str, Any] = field(default_factory=dict)  # error of the deployment's formats vs float64 (optional)
     config_hash: str = ""  # hash of the hwconfig and workload files, overrides, scenario and fidelity
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +142,11 @@ class Result:
             used, util = self.area["used"], self.area.get("utilization", {})
             lines.append("  FPGA resources on " + str(self.area.get("part")) + ": " + ", ".join(
                 f"{k} {used[k]:,} ({100 * util[k]:.0f} %)" for k in used if k in util))
+        if self.numerics:
+            lg = self.numerics["logits"]
+            lines.append(f"  numerics vs float64 ({self.numerics['dims'].get('layers')} layers): logits rel L2 "
+                         f"{lg['rel_l2']:.3e}, cosine {lg['cosine']:.5f}, top-1 {100 * self.numerics['top1_agreement']:.0f} %, "
+                         f"top-5 {100 * self.numerics['top5_agreement']:.0f} %")
         lines.append("  off-chip traffic:")
         for mem, d in self.bytes.items():
             lines.append(f"    {mem:<10}read {d['read'] / 1e9:10.3f} GB   written {d['written'] / 1e9:10.3f} GB")
