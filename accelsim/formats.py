@@ -315,7 +315,7 @@ def quantize(x: Any, fmt: str, **params: Any) -> np.ndarray:
     if a.size == 0:
         return a.copy()
     if family == "int":
-        return _restore_int(fmt, a, params)[0]
+        return _int_values(fmt, a, params)
     if family == "mx":
         axis = _int_param(fmt, "axis", params.get("axis", -1), _AXIS_MIN)
         blocks, shape, length, ax = _blocks_padded(fmt, a, axis, MX_BLOCK_SIZE)
@@ -349,6 +349,18 @@ def quantize(x: Any, fmt: str, **params: Any) -> np.ndarray:
 def _int_spec(fmt: str) -> tuple[int, bool]:
     signed = not fmt.startswith("uint")
     return int(fmt.removeprefix("u").removeprefix("int")), signed
+
+
+def _int_values(fmt: str, a: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """The values of :func:`_restore_int` without the encoding (the output allocated here, by numpy)."""
+    _require_finite(fmt, a)
+    bits, signed = _int_spec(fmt)
+    g = _grouping(fmt, params, default_granularity="tensor")
+    symmetric = _bool_param(fmt, "symmetric", params.get("symmetric", signed))
+    rows, shape, _size = _rows(fmt, a, g)
+    vals = np.empty_like(rows)
+    _k.quantize_int_values(rows, vals, bits, int(signed), int(symmetric), *_scale_args(fmt, params))
+    return _restore(vals, shape, a.ndim, _axis(fmt, a, g.axis))
 
 
 def _restore_int(fmt: str, a: np.ndarray, params: dict[str, Any]) -> tuple[np.ndarray, IntEncoding]:

@@ -391,3 +391,19 @@ def test_bad_inputs() -> None:
         F.quantize(["a"], "fp16")
     with pytest.raises(AccelsimError, match="group_size is only meaningful"):
         F.quantize(x, "int4", granularity="tensor", group_size=32)
+
+
+def test_int_values_path_equals_the_encoding_path() -> None:
+    """quantize() uses a values-only integer kernel; it must give the values of encode_int's kernel."""
+    from accelsim import formats as F
+    from accelsim.kernels import formats as K
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((37, 96)) * rng.uniform(0.01, 10, (37, 1))
+    for fmt, params in (("int8", {"granularity": "channel"}), ("int4", {"group_size": 32}),
+                        ("uint4", {"group_size": 16}), ("int3", {"granularity": "tensor"}),
+                        ("int4", {"group_size": 32, "symmetric": False, "scale_dtype": "bf16"})):
+        enc = F.encode_int(x, fmt, **params)
+        want = (enc.codes.reshape(37, -1, enc.group_size) - enc.zero_points[..., None]) * enc.scales[..., None]
+        np.testing.assert_array_equal(F.quantize(x, fmt, **params), want.reshape(37, 96) + 0.0)
+    assert hasattr(K, "quantize_int_values")

@@ -32,7 +32,7 @@ def test_gqa_shares_key_value_heads() -> None:
     d = dims(load_workload("llama3-8b"), layers=1, hidden=512, vocab=64)
     assert d.heads == 4 and d.kv_heads == 1  # the 4:1 query-to-KV-head ratio of LLaMA-3-8B is kept
     w = random_weights(d)
-    assert w["layers.0.k_proj.weight"].shape == (512, 128)
+    assert w["layers.0.k_proj.weight"].shape == (128, 512)  # outputs x inputs
     dec = Decoder(d, w)
     dec.forward(np.arange(3))
     assert dec.k_cache[0].shape == (3, 1, 128)
@@ -79,7 +79,7 @@ def _hf_llama(d, w):  # type: ignore[no-untyped-def]
     model = LlamaForCausalLM(cfg).double().eval()
     t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
     sd = {"model.embed_tokens.weight": t(w["embed_tokens"]), "model.norm.weight": t(w["final_norm.weight"]),
-          "lm_head.weight": t(w["lm_head.weight"].T)}
+          "lm_head.weight": t(w["lm_head.weight"])}
     for i in range(d.layers):
         p, q = f"layers.{i}.", f"model.layers.{i}."
         sd[q + "input_layernorm.weight"] = t(w[p + "attn_norm.weight"])
@@ -87,7 +87,7 @@ def _hf_llama(d, w):  # type: ignore[no-untyped-def]
         for ours, theirs in (("q_proj", "self_attn.q_proj"), ("k_proj", "self_attn.k_proj"),
                              ("v_proj", "self_attn.v_proj"), ("o_proj", "self_attn.o_proj"),
                              ("gate", "mlp.gate_proj"), ("up", "mlp.up_proj"), ("down", "mlp.down_proj")):
-            sd[q + theirs + ".weight"] = t(w[p + ours + ".weight"].T)
+            sd[q + theirs + ".weight"] = t(w[p + ours + ".weight"])
     model.load_state_dict(sd, strict=False)
     _float64_everywhere(model, d)
     return model
@@ -140,7 +140,7 @@ def _hf_opt(d, w):  # type: ignore[no-untyped-def]
         for ours, theirs in (("q_proj", "self_attn.q_proj"), ("k_proj", "self_attn.k_proj"),
                              ("v_proj", "self_attn.v_proj"), ("o_proj", "self_attn.out_proj"),
                              ("up", "fc1"), ("down", "fc2")):
-            sd[q + theirs + ".weight"] = t(w[p + ours + ".weight"].T)
+            sd[q + theirs + ".weight"] = t(w[p + ours + ".weight"])
             sd[q + theirs + ".bias"] = t(w[p + ours + ".bias"])
     model.load_state_dict(sd, strict=False)
     model.tie_weights()

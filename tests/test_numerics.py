@@ -21,20 +21,20 @@ SRC = Source("t.yaml")
 
 def test_nm_pruning_keeps_the_n_largest_of_every_m() -> None:
     rng = np.random.default_rng(0)
-    w = rng.standard_normal((64, 24))
+    w = rng.standard_normal((24, 64))  # outputs x reduction
     p = prune(w, parse_sparsity({"n": 2, "m": 16}, "s", SRC))
-    blocks = p.reshape(4, 16, 24)
-    assert ((blocks != 0).sum(axis=1) == 2).all()
-    kept = np.abs(w.reshape(4, 16, 24))[blocks != 0].min()
-    assert kept >= np.sort(np.abs(w.reshape(4, 16, 24)), axis=1)[:, -2, :].min()
-    w2 = rng.standard_normal((64, 32))  # 4 x 2 whole 16 x 16 blocks
+    blocks = p.reshape(24, 4, 16)
+    assert ((blocks != 0).sum(axis=2) == 2).all()
+    kept = np.abs(w.reshape(24, 4, 16))[blocks != 0].min()
+    assert kept >= np.sort(np.abs(w.reshape(24, 4, 16)), axis=2)[:, :, -2].min()
+    w2 = rng.standard_normal((32, 64))  # 2 x 4 whole 16 x 16 blocks
     mix = prune(w2, parse_sparsity({"m": 16, "blocks": {16: 0.5, 0: 0.5}}, "s", SRC))
     assert (mix != 0).mean() == 0.5  # half the blocks kept whole, the others zero
-    norms = [np.linalg.norm(w2[i:i + 16, j:j + 16]) for i in range(0, 64, 16) for j in (0, 16)]
-    kept = [bool(mix[i:i + 16, j:j + 16].any()) for i in range(0, 64, 16) for j in (0, 16)]
-    assert min(n for n, k in zip(norms, kept) if k) > max(n for n, k in zip(norms, kept) if not k)
-    dens = prune(w, parse_sparsity(0.25, "s", SRC))
-    assert ((dens != 0).sum(axis=0) == 16).all()  # a quarter of every output column's 64 weights
+    norms = [np.linalg.norm(w2[j:j + 16, i:i + 16]) for j in (0, 16) for i in range(0, 64, 16)]
+    kept_b = [bool(mix[j:j + 16, i:i + 16].any()) for j in (0, 16) for i in range(0, 64, 16)]
+    assert min(n for n, k in zip(norms, kept_b) if k) > max(n for n, k in zip(norms, kept_b) if not k)
+    dens = prune(w2, parse_sparsity(0.25, "s", SRC))
+    assert ((dens != 0).sum(axis=1) == 16).all()  # a quarter of every output row's 64 weights
 
 
 def _report(**fmt):  # type: ignore[no-untyped-def]

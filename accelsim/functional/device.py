@@ -42,40 +42,41 @@ def _formats() -> Any:
 
 
 def prune(w: np.ndarray, spec: SparsitySpec | None) -> np.ndarray:
-    """``w`` (reduction x outputs) with the zeros of ``spec`` (see the module docstring)."""
+    """``w`` (outputs x reduction) with the zeros of ``spec`` (see the module docstring)."""
     if spec is None:
         return w
     if spec.kind == "density":
-        k = w.shape[0]
+        k = w.shape[1]
         keep = max(1, int(round(spec.density * k)))
-        order = np.argsort(-np.abs(w), axis=0, kind="stable")
+        order = np.argsort(-np.abs(w), axis=1, kind="stable")
         mask = np.zeros_like(w, dtype=bool)
-        np.put_along_axis(mask, order[:keep], True, axis=0)
+        np.put_along_axis(mask, order[:, :keep], True, axis=1)
         return np.where(mask, w, 0.0)
     m = spec.m
-    if w.shape[0] % m:
-        raise AccelsimError(f"the reduction dimension {w.shape[0]} is not a multiple of the N:M block size {m}",
-                            key_path="sparsity", hint=f"use an M that divides {w.shape[0]}")
+    if w.shape[1] % m:
+        raise AccelsimError(f"the reduction dimension {w.shape[1]} is not a multiple of the N:M block size {m}",
+                            key_path="sparsity", hint=f"use an M that divides {w.shape[1]}")
     fmts = _formats()
     if len(spec.blocks) == 1:
         n = spec.blocks[0][0]
-        return np.zeros_like(w) if n == 0 else fmts.prune_nm(w, n, m, axis=0)
-    # a mix: blocks of m x m (m reduction rows x m output columns) ranked by norm get N in the mix's order
-    k, cols = w.shape
+        return np.zeros_like(w) if n == 0 else fmts.prune_nm(w, n, m, axis=1)
+    # a mix: blocks of m x m (m output rows x m reduction columns) ranked by norm get N in the mix's order
+    rows, k = w.shape
     out = np.zeros_like(w)
-    bc = -(-cols // m)
-    norms = np.array([[np.linalg.norm(w[i:i + m, j * m:(j + 1) * m]) for j in range(bc)]
-                      for i in range(0, k, m)])
+    br = -(-rows // m)
+    kb = k // m
+    norms = np.array([[np.linalg.norm(w[j * m:(j + 1) * m, i * m:(i + 1) * m]) for i in range(kb)]
+                      for j in range(br)])
     order = np.argsort(-norms, axis=None, kind="stable")
     counts = np.floor(np.array([f for _, f in spec.blocks]) * order.size).astype(int)
     counts[0] += order.size - counts.sum()
     rank = 0
     for (n, _f), c in zip(spec.blocks, counts):
         for flat in order[rank:rank + c]:
-            bi, bj = divmod(int(flat), bc)
-            blk = w[bi * m:(bi + 1) * m, bj * m:(bj + 1) * m]
+            bj, bi = divmod(int(flat), kb)
+            blk = w[bj * m:(bj + 1) * m, bi * m:(bi + 1) * m]
             if n:
-                out[bi * m:(bi + 1) * m, bj * m:(bj + 1) * m] = fmts.prune_nm(blk, n, m, axis=0)
+                out[bj * m:(bj + 1) * m, bi * m:(bi + 1) * m] = fmts.prune_nm(blk, n, m, axis=1)
         rank += c
     return out
 
@@ -115,13 +116,13 @@ class DeviceNumerics(Numerics):
         w = prune(w, self.sparsity.get(kind)) if kind else w
         fmt = self.f.weight_format(kind)
         group = self.f.weight_group_size
-        if group and w.shape[0] % group:
+        if group and w.shape[1] % group:
             group = 0  # a layer whose reduction the group does not divide keeps per-channel scales
-        return self._q(w, fmt, axis=0, group=group)
+        return self._q(w, fmt, axis=1, group=group)
 
     def linear(self, name: str, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
         xq = self._q(x, self.f.activations, axis=-1)
-        y = xq @ w
+        y = xq @ w.T
         return y + b if b is not None else y
 
     def kv(self, t: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@
 offset), multi-head or grouped-query attention with a KV cache, SwiGLU/GeGLU/GELU/ReLU feed-forward blocks
 or a mixture of experts with softmax top-k routing over the router logits, a final norm and an LM head
 (tied to the embedding or not). Weights come from a seeded generator (normal, std 0.02 as GPT-2/OPT
-initialise, norms at 1), so runs are deterministic and need no download.
+initialise, norms at 1), so runs are deterministic and need no download. Linear weights are stored
+``outputs x inputs`` (the PyTorch ``nn.Linear`` layout: the reduction is the last, contiguous axis).
 
 Every arithmetic step goes through a :class:`Numerics` policy. The base policy is exact float64; a device
 policy (``accelsim.functional.device``) quantizes weights, activations and the KV cache and rounds the
@@ -81,8 +82,8 @@ def dims(model: ModelConfig, *, layers: int | None = None, hidden: int | None = 
 class Numerics:
     """How each step is computed. The base class is exact float64 (the reference).
 
-    Hooks: ``weight(name, w)`` transforms a weight matrix once (quantize, prune), ``linear(name, x, w, b)``
-    multiplies, ``kv(t)`` stores keys/values, ``sfu(x)`` rounds the output of a special function
+    Hooks: ``weight(name, w)`` transforms a weight matrix (outputs x inputs) once (quantize, prune),
+    ``linear(name, x, w, b)`` computes x w^T + b, ``kv(t)`` stores keys/values, ``sfu(x)`` rounds the output of a special function
     (softmax, norms, activations, RoPE, residual adds) to the unit's precision.
     """
 
@@ -92,7 +93,7 @@ class Numerics:
         return w
 
     def linear(self, name: str, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
-        y = x @ w
+        y = x @ w.T
         return y + b if b is not None else y
 
     def kv(self, t: np.ndarray) -> np.ndarray:
@@ -111,7 +112,9 @@ def random_weights(d: Dims, seed: int = 0) -> Weights:
     rng = np.random.Generator(np.random.PCG64(seed))
 
     def normal(*shape: int) -> np.ndarray:
-        return rng.standard_normal(shape) * _INIT_STD
+        a = rng.standard_normal(shape)
+        a *= _INIT_STD  # in place: no second large array
+        return a
 
     w: Weights = {"embed_tokens": normal(d.vocab, d.hidden)}
     if m.position_encoding == "learned":
@@ -123,7 +126,7 @@ def random_weights(d: Dims, seed: int = 0) -> Weights:
             w[f"{prefix}.bias"] = 0.1 * rng.standard_normal(d.hidden)
 
     def lin(name: str, k: int, n: int, bias: bool) -> None:
-        w[f"{name}.weight"] = normal(k, n)
+        w[f"{name}.weight"] = normal(n, k)  # outputs x inputs
         if bias:
             w[f"{name}.bias"] = normal(n)
 
@@ -145,7 +148,7 @@ def random_weights(d: Dims, seed: int = 0) -> Weights:
             lin(ep + "down", d.ffn, d.hidden, m.bias.ffn)
     norm("final_norm")
     if not m.tied_embeddings:
-        w["lm_head.weight"] = normal(d.hidden, d.vocab)
+        w["lm_head.weight"] = normal(d.vocab, d.hidden)
     return w
 
 
@@ -169,7 +172,7 @@ class Decoder:
         self.num = numerics or Numerics()
         self.w = {k: (self.num.weight(k, v) if weight_kind(k) else v) for k, v in weights.items()}
         if d.model.tied_embeddings:
-            self.w["lm_head.weight"] = self.num.weight("lm_head.weight", weights["embed_tokens"].T)
+            self.w["lm_head.weight"] = self.num.weight("lm_head.weight", weights["embed_tokens"])
         self.k_cache: list[np.ndarray] = [np.zeros((0, d.kv_heads, d.head_dim)) for _ in range(d.layers)]
         self.v_cache: list[np.ndarray] = [np.zeros((0, d.kv_heads, d.head_dim)) for _ in range(d.layers)]
         self.trace: list[np.ndarray] = []

@@ -355,6 +355,52 @@ def quantize_int_groups(x: np.ndarray, bits: int, signed: int, symmetric: int, s
 
 
 @njit(cache=True)
+def quantize_int_values(x: np.ndarray, out: np.ndarray, bits: int, signed: int, symmetric: int, scale_mbits: int,
+                        scale_emin: int, scale_max: float) -> None:
+    """The values of :func:`quantize_int_groups` only, into ``out`` (allocated by the caller): the same
+    arithmetic, without the code/scale arrays (what ``quantize`` needs; half the memory traffic)."""
+    ng, g = x.shape
+    if signed:
+        cmin, cmax = -(2.0 ** (bits - 1)), 2.0 ** (bits - 1) - 1.0
+    else:
+        cmin, cmax = 0.0, 2.0 ** bits - 1.0
+    levels = 2.0 ** bits - 1.0
+    for r in range(ng):
+        lo = 0.0
+        hi = 0.0
+        for j in range(g):
+            v = x[r, j]
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+        if symmetric:
+            amax = max(-lo, hi) if signed else hi
+            s = _round_scale(amax / cmax, scale_mbits, scale_emin, scale_max)
+            for j in range(g):
+                c = _srne(x[r, j] / s)
+                if c < cmin:
+                    c = cmin
+                elif c > cmax:
+                    c = cmax
+                out[r, j] = c * s + 0.0
+        else:
+            s = _round_scale((hi - lo) / levels, scale_mbits, scale_emin, scale_max)
+            z = _srne(-lo / s)
+            if z < 0.0:
+                z = 0.0
+            elif z > levels:
+                z = levels
+            for j in range(g):
+                c = _srne(x[r, j] / s) + z
+                if c < 0.0:
+                    c = 0.0
+                elif c > levels:
+                    c = levels
+                out[r, j] = (c - z) * s + 0.0
+
+
+@njit(cache=True)
 def _nearest(v: float, vals: np.ndarray, pref: np.ndarray) -> float:
     """The entry of the ascending table ``vals`` nearest to ``v``; a tie goes to the higher ``pref``, then to
     the smaller magnitude. Beyond the ends, the end value (saturation)."""
