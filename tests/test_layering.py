@@ -18,7 +18,6 @@ ALLOWED: dict[str, set[str]] = {
     "engine": {"kernels", "compiler.isa", "config", "errors", "engine"},
     "stats": {"config", "stats", "errors"},
     "formats": {"kernels", "errors"},
-    "functional": {"kernels", "workload", "config", "errors", "functional", "formats"},
     "cli_numerics": {"*"},
     "validate": {"*"},
     "simulate": {"*"},

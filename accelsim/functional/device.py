@@ -10,8 +10,10 @@
   with one scale per output channel, or per ``weight_group_size`` weights along the reduction;
 * **activations** entering a linear layer: the activation format with one dynamic scale per token;
 * **keys and values** entering the KV cache: the KV-cache format, one scale per token and head;
-* **special functions** (norms, softmax, activations, RoPE, residual adds): every result rounded to the
-  special-function format (FP16 on FlightLLM).
+* **special functions**: softmax and the norms run on the special-function unit's arithmetic
+  (:mod:`accelsim.kernels.arith`: every intermediate rounded to the special-function format, FP16 on
+  FlightLLM, sums accumulated in FP32 — an assumption, FlightLLM does not say); activations, RoPE and
+  residual adds are rounded to that format.
 
 The products of the quantized operands are exact in float64 (integer codes times scales), which is what an
 integer engine with a wide enough accumulator computes; :func:`accumulator_check` says whether the engine's
@@ -31,6 +33,9 @@ from .reference import Numerics, weight_kind
 
 __all__ = ["DeviceNumerics", "prune"]
 
+#: precision the special-function unit accumulates its sums in (an assumption: FP16 units commonly keep a
+#: wider accumulator; FlightLLM's paper only says its special functions run in FP16)
+SFU_ACCUMULATION = "fp32"
 #: accumulator width of the integer units (FlightLLM / DSP cascades accumulate INT8 products in 32 bits or more)
 DEFAULT_ACCUMULATOR_BITS = 32
 
@@ -130,6 +135,33 @@ class DeviceNumerics(Numerics):
 
     def sfu(self, x: np.ndarray) -> np.ndarray:
         return self._q(x, self.f.special_functions, axis=-1)
+
+    def _sfu_float(self) -> str | None:
+        fmt = self.f.special_functions
+        return fmt if fmt in ("fp16", "bf16", "fp32") else None
+
+    def softmax(self, s: np.ndarray) -> np.ndarray:
+        prec = self._sfu_float()
+        if prec is None:
+            return super().softmax(s)
+        from ..kernels import arith
+
+        flat = np.ascontiguousarray(s.reshape(-1, s.shape[-1]))
+        return arith.softmax(flat, precision=prec, acc_precision=SFU_ACCUMULATION).reshape(s.shape)
+
+    def norm(self, kind: str, x: np.ndarray, g: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
+        prec = self._sfu_float()
+        if prec is None:
+            return super().norm(kind, x, g, b, eps)
+        from ..kernels import arith
+
+        flat = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+        if kind == "rmsnorm":
+            y = arith.rmsnorm(flat, g, eps, precision=prec, acc_precision=SFU_ACCUMULATION)
+        else:
+            y = arith.layernorm(flat, g, b if b is not None else np.zeros_like(g), eps, precision=prec,
+                                acc_precision=SFU_ACCUMULATION)
+        return y.reshape(x.shape)
 
 
 def accumulator_check(formats: FormatsConfig, reduction: int, acc_bits: int = DEFAULT_ACCUMULATOR_BITS) -> dict[str, Any]:

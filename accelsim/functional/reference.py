@@ -102,6 +102,21 @@ class Numerics:
     def sfu(self, x: np.ndarray) -> np.ndarray:
         return x
 
+    def softmax(self, s: np.ndarray) -> np.ndarray:
+        """Softmax over the last axis (masked entries are -inf)."""
+        s = s - np.max(s, axis=-1, keepdims=True)
+        e = self.sfu(np.exp(s))
+        return self.sfu(e / np.sum(e, axis=-1, keepdims=True))
+
+    def norm(self, kind: str, x: np.ndarray, g: np.ndarray, b: np.ndarray | None, eps: float) -> np.ndarray:
+        """RMSNorm or LayerNorm over the last axis with gain ``g`` (and shift ``b``)."""
+        if kind == "rmsnorm":
+            return self.sfu(x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * g)
+        mu = np.mean(x, axis=-1, keepdims=True)
+        var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)
+        y = (x - mu) / np.sqrt(var + eps) * g
+        return self.sfu(y + b if b is not None else y)
+
 
 Weights = dict[str, np.ndarray]
 
@@ -183,17 +198,9 @@ class Decoder:
 
     # ------------------------------------------------------------------------------------------ pieces
     def _norm(self, x: np.ndarray, prefix: str) -> np.ndarray:
-        m, eps = self.d.model, self.d.model.norm_eps
-        g = self.w[f"{prefix}.weight"]
-        if m.norm == "rmsnorm":
-            y = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * g
-        else:
-            mu = np.mean(x, axis=-1, keepdims=True)
-            var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)
-            y = (x - mu) / np.sqrt(var + eps) * g
-            if m.bias.norm:
-                y = y + self.w[f"{prefix}.bias"]
-        return self.num.sfu(y)
+        m = self.d.model
+        b = self.w.get(f"{prefix}.bias") if m.norm == "layernorm" and m.bias.norm else None
+        return self.num.norm(m.norm, x, self.w[f"{prefix}.weight"], b, m.norm_eps)
 
     def _lin(self, name: str, x: np.ndarray) -> np.ndarray:
         return self.num.linear(name, x, self.w[f"{name}.weight"], self.w.get(f"{name}.bias"))
@@ -227,9 +234,7 @@ class Decoder:
         return self._lin(p + "down", h)
 
     def _softmax(self, s: np.ndarray) -> np.ndarray:
-        s = s - np.max(s, axis=-1, keepdims=True)
-        e = self.num.sfu(np.exp(s))
-        return self.num.sfu(e / np.sum(e, axis=-1, keepdims=True))
+        return self.num.softmax(s)
 
     def _moe(self, x: np.ndarray, p: str) -> np.ndarray:
         logits = self._lin(p + "router", x)
