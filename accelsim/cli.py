@@ -104,6 +104,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--sram-kb", default="64,64,64", metavar="IFMAP,FILTER,OFMAP",
                    help="SRAM per operand in kB (1024 one-byte words), default 64,64,64")
     g.add_argument("--json", action="store_true", help="print one JSON object")
+    from .dse.cli import add_parsers as _add_dse_parsers
+
+    _add_dse_parsers(sub)
     return p
 
 
@@ -139,6 +142,18 @@ def _cmd_numerics(a: argparse.Namespace) -> int:
     else:
         print(report.table())
     return 0
+
+
+def _cmd_sweep(a: argparse.Namespace) -> int:
+    from .dse.cli import cmd_sweep
+
+    return cmd_sweep(a)
+
+
+def _cmd_plot(a: argparse.Namespace) -> int:
+    from .dse.cli import cmd_plot
+
+    return cmd_plot(a)
 
 
 def _cmd_list(_a: argparse.Namespace) -> int:
@@ -284,7 +299,7 @@ def _cmd_gemm(a: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "trace": _cmd_trace, "validate": _cmd_validate,
-                "dram": _cmd_dram, "gemm": _cmd_gemm, "numerics": _cmd_numerics}
+                "dram": _cmd_dram, "gemm": _cmd_gemm, "numerics": _cmd_numerics, "sweep": _cmd_sweep, "plot": _cmd_plot}
     try:
         return handlers[args.command](args)
     except AccelsimError as exc:

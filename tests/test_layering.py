@@ -22,6 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "validate": {"*"},
     "simulate": {"*"},
     "cli": {"*"},
+    "dse": {"*"},
+    "plots": {"stats", "errors", "dse.pareto"},
     "functional": {"kernels", "workload", "config", "errors", "functional", "formats"},
     "__init__": set(),
 }
