@@ -10,6 +10,7 @@ kernel uses (ranks, burst cycles, address-field positions, command-to-command de
 from __future__ import annotations
 
 import configparser
+import os
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -421,11 +422,23 @@ def _ini_value(raw: str) -> Any:
         return v
 
 
+_PRESETS_CACHE: dict[tuple[int, int, int], dict[str, dict[str, Any]]] = {}
+
+
 def dram_presets() -> dict[str, dict[str, Any]]:
-    """The shipped presets by name (raw mappings; see :func:`load_dram_preset`)."""
-    with open(PRESETS_FILE, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return data["presets"]
+    """The shipped presets by name (raw mappings, a fresh copy per call; see :func:`load_dram_preset`).
+
+    The YAML is parsed once per process (per modification of the file): a sweep builds thousands of configs.
+    """
+    import copy
+
+    st = os.stat(PRESETS_FILE)
+    key = (st.st_mtime_ns, st.st_size, st.st_ino)
+    if key not in _PRESETS_CACHE:
+        with open(PRESETS_FILE, encoding="utf-8") as fh:
+            _PRESETS_CACHE.clear()
+            _PRESETS_CACHE[key] = yaml.safe_load(fh)["presets"]
+    return copy.deepcopy(_PRESETS_CACHE[key])
 
 
 def dram_from_mapping(data: dict[str, Any], src: Source, path: str = "") -> DramConfig:

@@ -119,8 +119,32 @@ def _line_map(node: yaml.Node, path: str, out: dict[str, int], source_file: str)
             _line_map(item, sub_path, out, source_file)
 
 
+_YAML_CACHE: dict[str, tuple[tuple[int, int, int], dict[str, Any], Source]] = {}
+
+
 def load_yaml(path: str) -> tuple[dict[str, Any], Source]:
-    """Read a YAML mapping with ``yaml.safe_load``; return it with a :class:`Source` of line numbers."""
+    """Read a YAML mapping with ``yaml.safe_load``; return it (a fresh copy) with a :class:`Source` of line numbers.
+
+    A file is parsed once per process and modification (a sweep loads the same hwconfig thousands of times).
+    """
+    import copy
+    import os
+
+    try:
+        st = os.stat(path)
+        key = (st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = _YAML_CACHE.get(path)
+        if hit is not None and hit[0] == key:
+            return copy.deepcopy(hit[1]), hit[2]
+    except OSError:
+        key = None  # reported by the open below
+    data, src = _load_yaml_uncached(path)
+    if key is not None:
+        _YAML_CACHE[path] = (key, copy.deepcopy(data), src)
+    return data, src
+
+
+def _load_yaml_uncached(path: str) -> tuple[dict[str, Any], Source]:
     try:
         with open(path, encoding="utf-8") as fh:
             content = fh.read()
