@@ -52,25 +52,27 @@ _PARAMS = (
     "open_page", "frfcfs", "read_delay", "write_delay", "tfaw", "t32aw", "gddr", "dual", "ref_interval",
     "ref_policy", "prea", "shift", "pos_ch", "pos_ra", "pos_bg", "pos_ba", "pos_ro", "pos_co", "mask_ch",
     "mask_ra", "mask_bg", "mask_ba", "mask_ro", "mask_co", "rq_cap", "skip", "hit_limit", "hbits",
-    "o_ch", "o_st", "o_rk", "o_rq", "o_wq", "o_pr", "o_pw", "o_cq", "o_cqn", "o_bank", "o_tb", "o_tg", "o_tr",
-    "o_faw", "o_aw32", "o_refq", "o_opn", "o_qrdy", "o_rqq", "o_wqq", "chsize",
+    "o_ch", "o_st", "o_rk", "o_tq", "o_pr", "o_pw", "o_cq", "o_cqn", "o_bank", "o_tb", "o_tg", "o_tr",
+    "o_faw", "o_aw32", "o_refq", "o_opn", "o_qrdy", "o_tqq", "o_tql", "o_tqht", "o_tqf", "o_cqh", "o_prv", "chsize",
 )
 P = {n: i for i, n in enumerate(_PARAMS)}
 N_P = len(_PARAMS)
 (I_CHANNELS, I_RANKS, I_BGS, I_BPG, I_BANKS, I_NQ, I_CQ, I_TQ, I_DRAIN_THR, I_UNIFIED, I_PER_BANK, I_OPEN_PAGE,
  I_FRFCFS, I_READ_DELAY, I_WRITE_DELAY, I_TFAW, I_T32AW, I_GDDR, I_DUAL, I_REF_INTERVAL, I_REF_POLICY, I_PREA,
  I_SHIFT, I_POS_CH, I_POS_RA, I_POS_BG, I_POS_BA, I_POS_RO, I_POS_CO, I_MASK_CH, I_MASK_RA, I_MASK_BG, I_MASK_BA,
- I_MASK_RO, I_MASK_CO, I_RQ_CAP, I_SKIP, I_HIT_LIMIT, I_HBITS, O_CH, O_ST, O_RK, O_RQ, O_WQ, O_PR, O_PW, O_CQ,
- O_CQN, O_BANK, O_TB, O_TG, O_TR, O_FAW, O_AW32, O_REFQ, O_OPN, O_QRDY, O_RQQ, O_WQQ, I_CHSIZE) = range(N_P)
+ I_MASK_RO, I_MASK_CO, I_RQ_CAP, I_SKIP, I_HIT_LIMIT, I_HBITS, O_CH, O_ST, O_RK, O_TQ, O_PR, O_PW, O_CQ,
+ O_CQN, O_BANK, O_TB, O_TG, O_TR, O_FAW, O_AW32, O_REFQ, O_OPN, O_QRDY, O_TQQ, O_TQL, O_TQHT, O_TQF,
+ O_CQH, O_PRV, I_CHSIZE) = range(N_P)
 
 # per-channel scalars (offset O_CH)
 _CH = ("rq_n", "wq_n", "pr_n", "pw_n", "q_idx", "drain", "ref_n", "in_ref", "ref_rank", "ref_q", "ref_next",
-       "ref_nrank", "ref_nbg", "ref_nbank", "last_done", "next_evt", "sched_blocked", "clk", "cq_total", "rq_head",
-       "wq_head", "cq_mask", "fence", "cq_full", "q_stale", "q_min")
+       "ref_nrank", "ref_nbg", "ref_nbank", "last_done", "next_evt", "sched_blocked", "clk", "cq_total", "rq_alloc",
+       "wq_alloc", "cq_mask", "fence", "cq_full", "q_stale", "q_min", "act_wait", "rq_wait", "wq_wait", "tq_seq",
+       "frc_t", "frc_q", "frc_cmd", "frc_e")
 CH = {n: i for i, n in enumerate(_CH)}
 (F_RQN, F_WQN, F_PRN, F_PWN, F_QIDX, F_DRAIN, F_REFN, F_INREF, F_REFRANK, F_REFQ, F_REFNEXT, F_NRANK, F_NBG,
- F_NBANK, F_LAST, F_NEXT, F_SBLK, F_CLK, F_CQT, F_RQH, F_WQH, F_CQMASK, F_FENCE, F_CQFULL, F_QSTALE,
- F_QMIN) = range(len(_CH))
+ F_NBANK, F_LAST, F_NEXT, F_SBLK, F_CLK, F_CQT, F_RQA, F_WQA, F_CQMASK, F_FENCE, F_CQFULL, F_QSTALE,
+ F_QMIN, F_ACTWAIT, F_RQWAIT, F_WQWAIT, F_TQSEQ, F_FRCT, F_FRCQ, F_FRCCMD, F_FRCE) = range(len(_CH))
 
 # statistics per channel (offset O_ST)
 _STAT = ("reads_done", "writes_done", "read_cmds", "write_cmds", "read_hits", "write_hits", "act", "pre", "ref",
@@ -79,6 +81,10 @@ STAT = {n: i for i, n in enumerate(_STAT)}
 (T_RDONE, T_WDONE, T_RDC, T_WRC, T_RDH, T_WRH, T_ACT, T_PRE, T_REF, T_REFB, T_LAT, T_DUAL, T_TICKS,
  T_PREA) = range(len(_STAT))
 
+# pending-read fields (beside the hash set's keys): requests merged, sum of their arrival cycles, up to two
+# engine tags and each one's count
+V_CNT, V_ADDED, V_TAG1, V_N1, V_TAG2, V_N2 = range(6)
+N_PV = 6
 # queue entry fields
 Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND = range(8)
 N_Q = 8  # one 64-byte cache line per entry (regions start on 8-word boundaries)
@@ -98,10 +104,11 @@ def layout(params: np.ndarray) -> np.ndarray:
     r, bg, b = int(params[I_RANKS]), int(params[I_BGS]), int(params[I_BANKS])
     nq, cq, tq = int(params[I_NQ]), int(params[I_CQ]), int(params[I_TQ])
     h = 1 << int(params[I_HBITS])
-    sizes = ((O_CH, len(_CH)), (O_ST, len(_STAT)), (O_RK, r * 2), (O_RQ, tq * N_Q), (O_WQ, tq * N_Q),
-             (O_PR, h * 7), (O_PW, h * 7), (O_CQ, nq * cq * N_Q), (O_CQN, nq), (O_BANK, r * b * 3),
+    sizes = ((O_CH, len(_CH)), (O_ST, len(_STAT)), (O_RK, r * 2), (O_TQ, 2 * tq * N_Q),
+             (O_PR, h), (O_PW, h), (O_CQ, nq * cq * N_Q), (O_CQN, nq), (O_BANK, r * b * 3),
              (O_TB, r * b * N_CMD), (O_TG, r * bg * N_CMD), (O_TR, r * N_CMD), (O_FAW, r * 5), (O_AW32, r * 33),
-             (O_REFQ, int(params[I_RQ_CAP]) * 4), (O_OPN, r), (O_QRDY, nq), (O_RQQ, tq), (O_WQQ, tq))
+             (O_REFQ, int(params[I_RQ_CAP]) * 4), (O_OPN, r), (O_QRDY, nq), (O_TQQ, 2 * tq), (O_TQL, 2 * tq * 2),
+             (O_TQHT, 2 * nq * 2), (O_TQF, 2 * tq), (O_CQH, nq), (O_PRV, h * N_PV))
     off = 0
     for idx, size in sizes:
         params[idx] = off
@@ -254,52 +261,52 @@ def _home(p: np.ndarray, addr: np.int64) -> np.int64:
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _ht_find(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64) -> np.int64:
-    """Slot index (0-based) of addr in the hash set at offset ``off``, or -1."""
+    """Slot index (0-based) of addr in the hash set whose keys (address + 1, 0: free) start at ``off``, or -1.
+
+    The keys are dense (a probe reads one word per slot); the pending-read set keeps its fields apart."""
     mask = (np.int64(1) << p[I_HBITS]) - 1
     i = _home(p, addr)
     key = addr + 1
-    while S[c, off + i * 7] != 0:
-        if S[c, off + i * 7] == key:
+    while S[c, off + i] != 0:
+        if S[c, off + i] == key:
             return i
         i = (i + 1) & mask
     return np.int64(-1)
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
-def _ht_insert(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64) -> np.int64:
-    """Slot of addr, created with zero fields if absent."""
+def _ht_insert(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64) -> tuple:
+    """(slot of addr, whether it was created)."""
     mask = (np.int64(1) << p[I_HBITS]) - 1
     i = _home(p, addr)
     key = addr + 1
-    while S[c, off + i * 7] != 0:
-        if S[c, off + i * 7] == key:
-            return i
+    while S[c, off + i] != 0:
+        if S[c, off + i] == key:
+            return i, False
         i = (i + 1) & mask
-    S[c, off + i * 7] = key
-    S[c, off + i * 7 + 1] = 0
-    S[c, off + i * 7 + 2] = 0
-    S[c, off + i * 7 + 3] = -1
-    S[c, off + i * 7 + 4] = 0
-    S[c, off + i * 7 + 5] = -1
-    S[c, off + i * 7 + 6] = 0
-    return i
+    S[c, off + i] = key
+    return i, True
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
-def _ht_delete(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, i: np.int64) -> None:
-    """Remove slot i (linear probing, backward-shift deletion: no tombstones)."""
+def _ht_delete(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, voff: np.int64, width: int,
+               i: np.int64) -> None:
+    """Remove slot i (linear probing, backward-shift deletion: no tombstones); ``width`` fields per slot at
+    ``voff`` move with their keys."""
     mask = (np.int64(1) << p[I_HBITS]) - 1
     j = i
     while True:
         j = (j + 1) & mask
-        if S[c, off + j * 7] == 0:
+        kj = S[c, off + j]
+        if kj == 0:
             break
-        k = _home(p, S[c, off + j * 7] - 1)
+        k = _home(p, kj - 1)
         if (j > i and (k <= i or k > j)) or (j < i and (k <= i and k > j)):
-            for f in range(7):
-                S[c, off + i * 7 + f] = S[c, off + j * 7 + f]
+            S[c, off + i] = kj
+            for f in range(width):
+                S[c, voff + i * width + f] = S[c, voff + j * width + f]
             i = j
-    S[c, off + i * 7] = 0
+    S[c, off + i] = 0
 
 
 # ---------------------------------------------------------------------------------------------- one channel
@@ -316,19 +323,27 @@ def _required(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64,
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _cq_off(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: np.int64) -> np.int64:
+    """Offset of entry e (0: the oldest) of command queue q, a ring of cq entries starting at its head."""
+    i = S[c, p[O_CQH] + q] + e
+    if i >= p[I_CQ]:
+        i -= p[I_CQ]
+    return p[O_CQ] + (q * p[I_CQ] + i) * N_Q
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _arbitrate_pre(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) -> bool:
     """DRAMsim3's ArbitratePrecharge: no older command to the bank, and no pending row hit (or 4 hits done)."""
-    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
-    eo = cqo + e * N_Q
+    eo = _cq_off(p, S, c, q, e)
     r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
     for k in range(e):
-        ko = cqo + k * N_Q
+        ko = _cq_off(p, S, c, q, k)
         if S[c, ko + Q_RANK] == r and S[c, ko + Q_BG] == g and S[c, ko + Q_BA] == ba:
             return False
     bo = p[O_BANK] + (r * p[I_BANKS] + g * p[I_BPG] + ba) * 3
     open_row = S[c, bo + 1]
     for k in range(e, S[c, p[O_CQN] + q]):
-        ko = cqo + k * N_Q
+        ko = _cq_off(p, S, c, q, k)
         if (S[c, ko + Q_ROW] == open_row and S[c, ko + Q_BA] == ba and S[c, ko + Q_BG] == g
                 and S[c, ko + Q_RANK] == r):
             return S[c, bo + 2] >= p[I_HIT_LIMIT]
@@ -338,10 +353,9 @@ def _arbitrate_pre(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) ->
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _rw_dependency(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) -> bool:
     """A write must not pass an older read of the same column."""
-    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
-    eo = cqo + e * N_Q
+    eo = _cq_off(p, S, c, q, e)
     for k in range(e):
-        ko = cqo + k * N_Q
+        ko = _cq_off(p, S, c, q, k)
         kind = S[c, ko + Q_KIND]
         if ((kind == C_RD or kind == C_RDP) and S[c, ko + Q_ROW] == S[c, eo + Q_ROW]
                 and S[c, ko + Q_COL] == S[c, eo + Q_COL] and S[c, ko + Q_BA] == S[c, eo + Q_BA]
@@ -356,7 +370,7 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
     earliest cycle of each command type are looked up once, and precharge arbitration reduces to "only the
     oldest entry may precharge, and not while a younger entry hits the open row (unless the bank has had
     hit_limit hits)". Same result as the general scan."""
-    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+    cqo = _cq_off(p, S, c, q, 0)
     r, g, ba = S[c, cqo + Q_RANK], S[c, cqo + Q_BG], S[c, cqo + Q_BA]
     bidx = g * p[I_BPG] + ba
     bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
@@ -366,7 +380,7 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
         if fw > et:
             et = fw
         if clk < et:
-            return np.int64(-1), -1, et
+            return np.int64(-1), -2, et  # entry -2: waits for an ACT (see _act_gate)
         return np.int64(C_ACT), 0, BIG
     open_row = S[c, bo + 1]
     min_t = BIG
@@ -381,7 +395,7 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
         if clk >= et:
             allowed = True
             for k in range(1, n):
-                if S[c, cqo + k * N_Q + Q_ROW] == open_row:
+                if S[c, _cq_off(p, S, c, q, k) + Q_ROW] == open_row:
                     allowed = S[c, bo + 2] >= p[I_HIT_LIMIT]
                     break
             if allowed:
@@ -404,7 +418,7 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
             min_t = et_w
         return np.int64(-1), -1, min_t
     for e in range(1, n):
-        eo = cqo + e * N_Q
+        eo = _cq_off(p, S, c, q, e)
         if S[c, eo + Q_ROW] != open_row:
             continue
         kind = S[c, eo + Q_KIND]
@@ -437,9 +451,8 @@ def _first_ready(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int6
         n = 1  # FCFS: only the oldest command of the queue
     if p[I_PER_BANK] == 1:
         return _first_ready_bank(p, S, c, q, clk, n)
-    cqo = p[O_CQ] + q * p[I_CQ] * N_Q
     for e in range(n):
-        eo = cqo + e * N_Q
+        eo = _cq_off(p, S, c, q, e)
         r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
         bidx = g * p[I_BPG] + ba
         req = _required(p, S, c, r, bidx, S[c, eo + Q_KIND], S[c, eo + Q_ROW])
@@ -476,8 +489,10 @@ def _queue_blocked(p: np.ndarray, S: np.ndarray, c: int, q: int) -> bool:
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _q_reset(p: np.ndarray, S: np.ndarray, c: int, q: np.int64) -> None:
     """Queue q changed: its cached bound no longer holds (it is ready to be scanned)."""
+    S[c, p[O_CH] + F_FRCT] = 0
     S[c, p[O_QRDY] + q] = 0
     S[c, p[O_CH] + F_QSTALE] |= np.int64(1) << q
+    S[c, p[O_CH] + F_ACTWAIT] &= ~(np.int64(1) << q)
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -491,11 +506,49 @@ def _q_bound(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, t: np.int64) -> 
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _q_appended(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, k: np.int64) -> None:
+    """Queue q received a new youngest entry k. With older entries, the cached bound stays valid for them (a
+    younger entry only delays them: precharge arbitration, read-write order) and is lowered to the earliest
+    cycle the new entry itself might issue; a per-bank queue's new entry can issue only as a row hit on the
+    open row (a closed bank's ACT is the oldest entry's)."""
+    S[c, p[O_CH] + F_FRCT] = 0
+    if k == 0:
+        _q_reset(p, S, c, q)
+        return
+    if p[I_FRFCFS] == 0:
+        return  # FCFS: only the oldest entry issues
+    eo = _cq_off(p, S, c, q, k)
+    r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
+    bidx = g * p[I_BPG] + ba
+    req = _required(p, S, c, r, bidx, S[c, eo + Q_KIND], S[c, eo + Q_ROW])
+    if p[I_PER_BANK] == 1 and req >= C_ACT:
+        return
+    t = _earliest(p, S, c, r, g, bidx, req)
+    if t < S[c, p[O_QRDY] + q]:
+        S[c, p[O_QRDY] + q] = t
+        if t < S[c, p[O_CH] + F_QMIN]:
+            S[c, p[O_CH] + F_QMIN] = t
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _act_gate(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> np.int64:
+    """A lower bound of the cycle rank r may issue its next ACT: tRRD_S and the activate windows."""
+    g = S[c, p[O_TR] + r * N_CMD + C_ACT]
+    fw = _faw_wait(p, S, c, r, clk)
+    return fw if fw > g else g
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _ready_queues(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64, mask: np.int64) -> tuple:
     """(bit mask of the non-empty queues whose cached bound is <= clk, a lower bound of the others' bounds).
 
     The stale mask holds the queues whose bound was reset or found ready; F_QMIN is a lower bound of every
     other queue's bound, so until clk reaches it the ready set is the stale set and no bound is read.
+
+    A per-bank queue found waiting for an ACT (its bank closed) keeps a bit in F_ACTWAIT until it changes: its
+    bound is also its rank's ACT gate (tRRD_S, the activate windows), which each ACT moves for every such
+    queue at once (an ACT resets F_QMIN so that the bounds are read again), so the queues behind an ACT are
+    not scanned one by one again.
     """
     och = p[O_CH]
     qmin = S[c, och + F_QMIN]
@@ -504,14 +557,22 @@ def _ready_queues(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64, mask: np.
     oqr = p[O_QRDY]
     ready = np.int64(0)
     lo = BIG
-    for qi in range(p[I_NQ]):
-        if (mask >> qi) & 1:
+    aw = S[c, och + F_ACTWAIT] & mask
+    nb = p[I_BANKS]
+    for r in range(p[I_RANKS]):
+        # per-bank queues of rank r are r * nb ... (r + 1) * nb - 1; per-rank queues: r only (aw is 0)
+        q0 = r * nb if p[I_PER_BANK] == 1 else r
+        q1 = q0 + nb if p[I_PER_BANK] == 1 else r + 1
+        gate = _act_gate(p, S, c, np.int64(r), clk) if (aw >> q0) != 0 else np.int64(0)
+        for qi in range(q0, q1):
+            # branch-free (the outcomes are unpredictable): a selected maximum, minimum and bit
             qr = S[c, np.uint64(oqr + qi)]  # unsigned: no negative-index wraparound (which makes a gather)
-            if qr > clk:
-                if qr < lo:
-                    lo = qr
-            else:
-                ready |= np.int64(1) << qi
+            g = gate if (aw >> qi) & 1 else np.int64(0)
+            qr = g if g > qr else qr
+            live = (mask >> qi) & 1
+            ready |= (live & np.int64(qr <= clk)) << qi
+            cand = qr if live == 1 and qr > clk else BIG
+            lo = cand if cand < lo else lo
     # empty queues are reset when they receive an entry, so they need no bit
     S[c, och + F_QSTALE] = ready
     S[c, och + F_QMIN] = lo
@@ -560,12 +621,18 @@ def _get_command(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
         qi = start + k
         if qi >= nq:
             qi -= nq
-        cmd, e, mt = _first_ready(p, S, c, qi, clk)
+        if qi == S[c, och + F_FRCQ] and S[c, och + F_FRCT] == clk + 1:
+            # _next_command_cycle found this queue's command for this cycle, and nothing has changed since
+            cmd, e, mt = S[c, och + F_FRCCMD], S[c, och + F_FRCE], BIG
+        else:
+            cmd, e, mt = _first_ready(p, S, c, qi, clk)
         if cmd >= 0:
             S[c, och + F_QIDX] = qi
             S[c, oqr + qi] = clk  # still ready: its stale bit stays
             return cmd, qi, e, min_t
         _q_bound(p, S, c, qi, mt)
+        if e == -2:
+            S[c, och + F_ACTWAIT] |= np.int64(1) << qi
         if mt < min_t:
             min_t = mt
     return np.int64(-1), np.int64(-1), -1, min_t
@@ -587,8 +654,15 @@ def _next_command_cycle(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> 
             cmd, e, mt = _first_ready(p, S, c, qi, clk)
             if cmd >= 0:
                 S[c, oqr + qi] = clk
+                # remembered for _get_command at clk (until a command issues or a queue changes)
+                S[c, och + F_FRCT] = clk + 1
+                S[c, och + F_FRCQ] = qi
+                S[c, och + F_FRCCMD] = cmd
+                S[c, och + F_FRCE] = e
                 return clk
             _q_bound(p, S, c, qi, mt)
+            if e == -2:
+                S[c, och + F_ACTWAIT] |= np.int64(1) << qi
             if mt < nxt:
                 nxt = mt
     return nxt
@@ -618,24 +692,24 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
            g: np.int64, ba: np.int64, row: np.int64, clk: np.int64, tag: np.int64, td: np.ndarray) -> None:
     """Issue one command: completions, statistics (before the state changes, as DRAMsim3), state, timing."""
     och, ost = p[O_CH], p[O_ST]
+    S[c, och + F_FRCT] = 0  # _next_command_cycle's remembered command no longer holds
     bidx = g * p[I_BPG] + ba
     bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
     if q >= 0:
         _q_reset(p, S, c, q)
     if cmd <= C_WRP:
-        cqo = p[O_CQ] + q * p[I_CQ] * N_Q
-        eo = cqo + e * N_Q
+        eo = _cq_off(p, S, c, q, e)
         addr = S[c, eo + Q_ADDR]
         if cmd == C_RD or cmd == C_RDP:
             done = clk + p[I_READ_DELAY]
             i = _ht_find(p, S, c, p[O_PR], addr)
-            so = p[O_PR] + i * 7
-            k = S[c, so + 1]
+            so = p[O_PRV] + i * N_PV
+            k = S[c, so + V_CNT]
             S[c, ost + T_RDONE] += k
-            S[c, ost + T_LAT] += k * done - S[c, so + 2]
+            S[c, ost + T_LAT] += k * done - S[c, so + V_ADDED]
             if done > S[c, och + F_LAST]:
                 S[c, och + F_LAST] = done
-            for tf in (3, 5):
+            for tf in (V_TAG1, V_TAG2):
                 tg = S[c, so + tf]
                 if tg >= 0 and S[c, so + tf + 1] > 0:
                     td[tg, TG_OUT_R] -= S[c, so + tf + 1]
@@ -644,14 +718,14 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
                     if done > td[tg, TG_DONE]:
                         td[tg, TG_DONE] = done
             S[c, och + F_PRN] -= k
-            _ht_delete(p, S, c, p[O_PR], i)
+            _ht_delete(p, S, c, p[O_PR], p[O_PRV], N_PV, i)
             S[c, ost + T_RDC] += 1
             if S[c, bo + 2] != 0:
                 S[c, ost + T_RDH] += 1
         else:
             i = _ht_find(p, S, c, p[O_PW], addr)
             if i >= 0:
-                _ht_delete(p, S, c, p[O_PW], i)
+                _ht_delete(p, S, c, p[O_PW], p[O_PW], 0, i)
                 S[c, och + F_PWN] -= 1
             S[c, ost + T_WRC] += 1
             if S[c, bo + 2] != 0:
@@ -668,9 +742,22 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
             S[c, bo + 2] += 1
         else:
             _close_bank(p, S, c, r, bidx)
+        # remove entry e from the ring: move the shorter side over it (the oldest: advance the head)
         n = S[c, p[O_CQN] + q]
-        for k2 in range((e + 1) * N_Q, n * N_Q):
-            S[c, cqo + k2 - N_Q] = S[c, cqo + k2]
+        if e < n - 1 - e:
+            for k in range(e, 0, -1):
+                dst = _cq_off(p, S, c, q, k)
+                src = _cq_off(p, S, c, q, k - 1)
+                for f in range(N_Q):
+                    S[c, dst + f] = S[c, src + f]
+            h = S[c, p[O_CQH] + q] + 1
+            S[c, p[O_CQH] + q] = h if h < p[I_CQ] else 0
+        else:
+            for k in range(e, n - 1):
+                dst = _cq_off(p, S, c, q, k)
+                src = _cq_off(p, S, c, q, k + 1)
+                for f in range(N_Q):
+                    S[c, dst + f] = S[c, src + f]
         S[c, p[O_CQN] + q] = n - 1
         S[c, och + F_CQFULL] &= ~(np.int64(1) << q)
         if n == 1:
@@ -679,6 +766,7 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
         S[c, och + F_SBLK] = 0  # the transaction scheduler may find room again
     elif cmd == C_ACT:
         S[c, ost + T_ACT] += 1
+        S[c, och + F_QMIN] = 0  # the ACT gate moved: read the bounds again (_ready_queues)
         S[c, bo] = 1
         S[c, bo + 1] = row
         S[c, bo + 2] = 0
@@ -793,38 +881,111 @@ def _insert_refresh(p: np.ndarray, S: np.ndarray, c: int) -> None:
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
-def _write_hazard_head(p: np.ndarray, S: np.ndarray, c: int) -> bool:
-    """Whether the first write the drain would move waits for a pending read of its address."""
+def _tq_push(p: np.ndarray, S: np.ndarray, c: int, w: int, addr: np.int64, added: np.int64, fields: tuple,
+             kind: int) -> None:
+    """Append a transaction to queue w (0: read queue, or every transaction when unified; 1: write buffer).
+
+    A queue's entries stay in fixed slots (global slot w * tq + slot; freed slots on a stack) and are threaded,
+    per command queue, into FIFO lists in arrival order; each entry carries an arrival number."""
     och = p[O_CH]
     tq = p[I_TQ]
-    head = S[c, och + F_WQH]
-    for i in range(S[c, och + F_WQN]):
-        slot = head + i
-        if slot >= tq:
-            slot -= tq
-        io = p[O_WQ] + slot * N_Q
-        if (S[c, och + F_CQFULL] >> S[c, p[O_WQQ] + slot]) & 1:
-            continue
-        return _ht_find(p, S, c, p[O_PR], S[c, io + Q_ADDR]) >= 0
-    return False
+    n = S[c, och + F_RQN + w]
+    alloc = S[c, och + F_RQA + w]  # slots ever used: those not in use are on the free stack
+    if alloc > n:
+        slot = S[c, p[O_TQF] + w * tq + alloc - n - 1]
+    else:
+        slot = alloc
+        S[c, och + F_RQA + w] = alloc + 1
+    gs = w * tq + slot
+    o = p[O_TQ] + gs * N_Q
+    S[c, o + Q_ADDR] = addr
+    S[c, o + Q_ADDED] = added
+    S[c, o + Q_RANK] = fields[1]
+    S[c, o + Q_BG] = fields[2]
+    S[c, o + Q_BA] = fields[3]
+    S[c, o + Q_ROW] = fields[4]
+    S[c, o + Q_COL] = fields[5]
+    S[c, o + Q_KIND] = kind
+    q = _queue_index(p, fields[1], fields[2], fields[3])
+    S[c, p[O_TQQ] + gs] = q
+    lo = p[O_TQL] + gs * 2
+    S[c, lo] = S[c, och + F_TQSEQ]
+    S[c, lo + 1] = -1
+    S[c, och + F_TQSEQ] += 1
+    ht = p[O_TQHT] + (w * p[I_NQ] + q) * 2
+    bit = np.int64(1) << q
+    if S[c, och + F_RQWAIT + w] & bit:
+        S[c, p[O_TQL] + S[c, ht + 1] * 2 + 1] = gs
+    else:
+        S[c, ht] = gs
+        S[c, och + F_RQWAIT + w] |= bit
+    S[c, ht + 1] = gs
+    S[c, och + F_RQN + w] = n + 1
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _tq_oldest(p: np.ndarray, S: np.ndarray, c: int, w: int) -> np.int64:
+    """Global slot of the oldest transaction of queue w whose command queue has room, or -1: the oldest of the
+    list heads of the command queues with room (DRAMsim3 takes the first such entry in queue order)."""
+    och = p[O_CH]
+    cand = S[c, och + F_RQWAIT + w] & ~S[c, och + F_CQFULL]
+    best = np.int64(-1)
+    best_seq = BIG
+    while cand != 0:
+        q = _lowest_bit(cand)
+        cand &= cand - 1
+        h = S[c, p[O_TQHT] + (w * p[I_NQ] + q) * 2]
+        sq = S[c, p[O_TQL] + h * 2]
+        if sq < best_seq:
+            best_seq = sq
+            best = h
+    return best
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _tq_pop(p: np.ndarray, S: np.ndarray, c: int, w: int, gs: np.int64) -> None:
+    """Remove entry gs, the head of its command queue's list, from queue w."""
+    och = p[O_CH]
+    tq = p[I_TQ]
+    q = S[c, p[O_TQQ] + gs]
+    nx = S[c, p[O_TQL] + gs * 2 + 1]
+    if nx < 0:
+        S[c, och + F_RQWAIT + w] &= ~(np.int64(1) << q)
+    else:
+        S[c, p[O_TQHT] + (w * p[I_NQ] + q) * 2] = nx
+    n = S[c, och + F_RQN + w]
+    S[c, p[O_TQF] + w * tq + S[c, och + F_RQA + w] - n] = gs - w * tq
+    S[c, och + F_RQN + w] = n - 1
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _drain_trigger(p: np.ndarray, S: np.ndarray, c: int) -> bool:
+    """Whether the write buffer starts draining: full, or above the threshold while no command is queued;
+    fenced writes (engine stores, which must complete; not in DRAMsim3) drain once no read waits."""
+    och = p[O_CH]
+    wn = S[c, och + F_WQN]
+    return (wn >= p[I_TQ] or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
+            or (S[c, och + F_FENCE] > 0 and wn > 0 and S[c, och + F_RQN] == 0))
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _write_hazard_head(p: np.ndarray, S: np.ndarray, c: int) -> bool:
+    """Whether the first write the drain would move waits for a pending read of its address."""
+    gs = _tq_oldest(p, S, c, 1)
+    if gs < 0:
+        return False
+    if S[c, p[O_CH] + F_PRN] == 0:
+        return False
+    return _ht_find(p, S, c, p[O_PR], S[c, p[O_TQ] + gs * N_Q + Q_ADDR]) >= 0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
-    """DRAMsim3's ScheduleTransaction: move the first transaction whose command queue has room.
-
-    The read queue and write buffer are ring buffers (FIFO order; the moved entry is usually the oldest).
-    """
+    """DRAMsim3's ScheduleTransaction: move the first transaction whose command queue has room."""
     och = p[O_CH]
-    tq = p[I_TQ]
     unified = p[I_UNIFIED] == 1
-    if S[c, och + F_DRAIN] == 0 and not unified:
-        # drain when the write buffer is full, or holds more than the threshold while no command is queued;
-        # fenced writes (engine stores, which must complete; not in DRAMsim3) drain once no read waits
-        wn = S[c, och + F_WQN]
-        if (wn >= tq or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
-                or (S[c, och + F_FENCE] > 0 and wn > 0 and S[c, och + F_RQN] == 0)):
-            S[c, och + F_DRAIN] = wn
+    if S[c, och + F_DRAIN] == 0 and not unified and _drain_trigger(p, S, c):
+        S[c, och + F_DRAIN] = S[c, och + F_WQN]
     use_w = (not unified) and S[c, och + F_DRAIN] > 0
     if use_w and _write_hazard_head(p, S, c):
         # DRAMsim3 stops draining here and schedules nothing this cycle; when the buffer is still over its
@@ -832,65 +993,50 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
         # for never moves (a livelock DRAMsim3 shares). accelsim lets the read queue go instead.
         S[c, och + F_DRAIN] = 0
         wn = S[c, och + F_WQN]
-        if not (wn >= tq or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
+        if not (wn >= p[I_TQ] or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
                 or (S[c, och + F_FENCE] > 0 and S[c, och + F_RQN] == 0)):
             return True
         use_w = False
-    qo = p[O_WQ] if use_w else p[O_RQ]
-    oqq = p[O_WQQ] if use_w else p[O_RQQ]  # each entry's command queue, packed for the scan
-    nf = och + (F_WQN if use_w else F_RQN)
-    hf = och + (F_WQH if use_w else F_RQH)
-    n = S[c, nf]
-    head = S[c, hf]
-    full = S[c, och + F_CQFULL]
-    for i in range(n):
-        slot = head + i
-        if slot >= tq:
-            slot -= tq
-        q = S[c, oqq + slot]
-        if (full >> q) & 1:
-            continue
-        io = qo + slot * N_Q
-        k = S[c, p[O_CQN] + q]
-        is_write = use_w or (unified and S[c, io + Q_KIND] == 1)
-        if use_w:
-            if _ht_find(p, S, c, p[O_PR], S[c, io + Q_ADDR]) >= 0:
-                S[c, och + F_DRAIN] = 0
-                return True  # draining stopped: the state changed
-            S[c, och + F_DRAIN] -= 1
-            if S[c, io + Q_ADDED] >= 0 and S[c, och + F_FENCE] > 0:
-                S[c, och + F_FENCE] -= 1  # a fenced write left the buffer
-        ko = p[O_CQ] + (q * p[I_CQ] + k) * N_Q
-        for f in range(N_Q):
-            S[c, ko + f] = S[c, io + f]
-        if is_write:
-            S[c, ko + Q_KIND] = C_WR if p[I_OPEN_PAGE] == 1 else C_WRP
-        else:
-            S[c, ko + Q_KIND] = C_RD if p[I_OPEN_PAGE] == 1 else C_RDP
-        S[c, p[O_CQN] + q] = k + 1
-        if k + 1 >= p[I_CQ]:
-            S[c, och + F_CQFULL] |= np.int64(1) << q
-        S[c, och + F_CQMASK] |= np.int64(1) << q
-        S[c, och + F_CQT] += 1
-        _q_reset(p, S, c, q)
-        # remove entry i: the older entries move up one slot, the head advances
-        j = i
-        while j > 0:
-            dst = head + j
-            if dst >= tq:
-                dst -= tq
-            src = dst - 1 if dst > 0 else tq - 1
-            for f in range(N_Q):
-                S[c, qo + dst * N_Q + f] = S[c, qo + src * N_Q + f]
-            S[c, oqq + dst] = S[c, oqq + src]
-            j -= 1
-        head += 1
-        if head >= tq:
-            head -= tq
-        S[c, hf] = head
-        S[c, nf] = n - 1
-        return True
-    return False
+    w = 1 if use_w else 0
+    gs = _tq_oldest(p, S, c, w)
+    if gs < 0:
+        return False
+    # (when draining, gs is the write _write_hazard_head found free of a pending read)
+    io = p[O_TQ] + gs * N_Q
+    q = S[c, p[O_TQQ] + gs]
+    k = S[c, p[O_CQN] + q]
+    is_write = use_w or (unified and S[c, io + Q_KIND] == 1)
+    if use_w:
+        S[c, och + F_DRAIN] -= 1
+        if S[c, io + Q_ADDED] >= 0 and S[c, och + F_FENCE] > 0:
+            S[c, och + F_FENCE] -= 1  # a fenced write left the buffer
+    ko = _cq_off(p, S, c, q, k)
+    for f in range(N_Q):
+        S[c, ko + f] = S[c, io + f]
+    if is_write:
+        S[c, ko + Q_KIND] = C_WR if p[I_OPEN_PAGE] == 1 else C_WRP
+    else:
+        S[c, ko + Q_KIND] = C_RD if p[I_OPEN_PAGE] == 1 else C_RDP
+    S[c, p[O_CQN] + q] = k + 1
+    if k + 1 >= p[I_CQ]:
+        S[c, och + F_CQFULL] |= np.int64(1) << q
+    S[c, och + F_CQMASK] |= np.int64(1) << q
+    S[c, och + F_CQT] += 1
+    _q_appended(p, S, c, q, k)
+    _tq_pop(p, S, c, w, gs)
+    return True
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _schedule_idle(p: np.ndarray, S: np.ndarray, c: int) -> bool:
+    """Whether _schedule_transaction would move nothing and change nothing (until a transaction arrives or a
+    column command frees a command queue slot, which both clear F_SBLK)."""
+    och = p[O_CH]
+    unified = p[I_UNIFIED] == 1
+    if S[c, och + F_DRAIN] == 0 and not unified and _drain_trigger(p, S, c):
+        return False
+    w = 1 if (not unified and S[c, och + F_DRAIN] > 0) else 0
+    return (S[c, och + F_RQWAIT + w] & ~S[c, och + F_CQFULL]) == 0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -916,7 +1062,7 @@ def _tick(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, clk: np.int64, ta
         if mt < nxt:
             nxt = mt
         if cmd >= 0:
-            eo = p[O_CQ] + (q * p[I_CQ] + e) * N_Q
+            eo = _cq_off(p, S, c, q, e)
             _issue(p, T, S, c, cmd, q, e, S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA], S[c, eo + Q_ROW],
                    clk, tag, td)
             issued = True
@@ -924,7 +1070,7 @@ def _tick(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, clk: np.int64, ta
         first_rw = cmd <= C_WRP
         cmd2, q2, e2, mt = _get_command(p, S, c, clk)
         if cmd2 >= 0 and (cmd2 <= C_WRP) != first_rw:
-            eo = p[O_CQ] + (q2 * p[I_CQ] + e2) * N_Q
+            eo = _cq_off(p, S, c, q2, e2)
             _issue(p, T, S, c, cmd2, q2, e2, S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA], S[c, eo + Q_ROW],
                    clk, tag, td)
             S[c, p[O_ST] + T_DUAL] += 1
@@ -937,7 +1083,9 @@ def _tick(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, clk: np.int64, ta
     S[c, p[O_ST] + T_TICKS] += 1
     if S[c, och + F_SBLK] == 0:
         if _schedule_transaction(p, S, c):
-            return clk + 1  # another transaction may move next cycle
+            if not _schedule_idle(p, S, c):
+                return clk + 1  # another transaction may move next cycle
+            issued = True  # its command queue changed: find the next command cycle below
         S[c, och + F_SBLK] = 1
     if issued:
         if S[c, och + F_REFN] > 0 or S[c, och + F_INREF] != 0:
@@ -987,26 +1135,6 @@ def _will_accept(p: np.ndarray, S: np.ndarray, c: int, is_write: bool) -> bool:
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
-def _push(p: np.ndarray, S: np.ndarray, c: int, qo: np.int64, qq: np.int64, nf: np.int64, hf: np.int64,
-          addr: np.int64, added: np.int64, fields: tuple, kind: int) -> None:
-    n = S[c, nf]
-    slot = S[c, hf] + n
-    if slot >= p[I_TQ]:
-        slot -= p[I_TQ]
-    o = qo + slot * N_Q
-    S[c, o + Q_ADDR] = addr
-    S[c, o + Q_ADDED] = added
-    S[c, o + Q_RANK] = fields[1]
-    S[c, o + Q_BG] = fields[2]
-    S[c, o + Q_BA] = fields[3]
-    S[c, o + Q_ROW] = fields[4]
-    S[c, o + Q_COL] = fields[5]
-    S[c, o + Q_KIND] = kind
-    S[c, qq + slot] = _queue_index(p, fields[1], fields[2], fields[3])
-    S[c, nf] = n + 1
-
-
-@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _decode(p: np.ndarray, addr: np.int64) -> tuple:
     a = addr >> p[I_SHIFT]
     return ((a >> p[I_POS_CH]) & p[I_MASK_CH], (a >> p[I_POS_RA]) & p[I_MASK_RA], (a >> p[I_POS_BG]) & p[I_MASK_BG],
@@ -1017,20 +1145,29 @@ def _decode(p: np.ndarray, addr: np.int64) -> tuple:
 def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, clk: np.int64, tag: np.int64,
          td: np.ndarray) -> None:
     """DRAMsim3's AddTransaction at controller cycle clk (writes are posted; reads may hit the write buffer)."""
+    _add_transaction(p, S, c, addr, is_write, clk, tag, td)
+    och = p[O_CH]
+    # the channel has a new event unless the transaction scheduler still can move nothing (e.g. the new entry's
+    # command queue is full): adding changes nothing else a tick looks at
+    if S[c, och + F_SBLK] == 0 or not _schedule_idle(p, S, c):
+        S[c, och + F_SBLK] = 0
+        if S[c, och + F_NEXT] > clk:
+            S[c, och + F_NEXT] = clk
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _add_transaction(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, clk: np.int64,
+                     tag: np.int64, td: np.ndarray) -> None:
     och, ost = p[O_CH], p[O_ST]
     fields = _decode(p, addr)
-    S[c, och + F_SBLK] = 0
-    if S[c, och + F_NEXT] > clk:
-        S[c, och + F_NEXT] = clk
     unified = p[I_UNIFIED] == 1
     if is_write:
-        if _ht_find(p, S, c, p[O_PW], addr) < 0:
-            _ht_insert(p, S, c, p[O_PW], addr)
+        if _ht_insert(p, S, c, p[O_PW], addr)[1]:
             S[c, och + F_PWN] += 1
             if unified:
-                _push(p, S, c, p[O_RQ], p[O_RQQ], och + F_RQN, och + F_RQH, addr, tag, fields, 1)
+                _tq_push(p, S, c, 0, addr, tag, fields, 1)
             else:
-                _push(p, S, c, p[O_WQ], p[O_WQQ], och + F_WQN, och + F_WQH, addr, tag, fields, 1)
+                _tq_push(p, S, c, 1, addr, tag, fields, 1)
             if tag >= 0:
                 td[tag, TG_OUT_W] += 1
                 if not unified:
@@ -1039,7 +1176,7 @@ def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, c
         if clk + 1 > S[c, och + F_LAST]:
             S[c, och + F_LAST] = clk + 1
         return
-    if _ht_find(p, S, c, p[O_PW], addr) >= 0:  # served from the write buffer
+    if S[c, och + F_PWN] > 0 and _ht_find(p, S, c, p[O_PW], addr) >= 0:  # served from the write buffer
         S[c, ost + T_RDONE] += 1
         S[c, ost + T_LAT] += 1
         if clk + 1 > S[c, och + F_LAST]:
@@ -1047,24 +1184,30 @@ def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, c
         if tag >= 0 and clk + 1 > td[tag, TG_DONE]:
             td[tag, TG_DONE] = clk + 1
         return
-    i = _ht_insert(p, S, c, p[O_PR], addr)
-    so = p[O_PR] + i * 7
-    first = S[c, so + 1] == 0
-    S[c, so + 1] += 1
-    S[c, so + 2] += clk
+    i, first = _ht_insert(p, S, c, p[O_PR], addr)
+    so = p[O_PRV] + i * N_PV
+    if first:
+        S[c, so + V_CNT] = 0
+        S[c, so + V_ADDED] = 0
+        S[c, so + V_TAG1] = -1
+        S[c, so + V_N1] = 0
+        S[c, so + V_TAG2] = -1
+        S[c, so + V_N2] = 0
+    S[c, so + V_CNT] += 1
+    S[c, so + V_ADDED] += clk
     if tag >= 0:
         # up to two streams may wait on one merged read (a third is not tracked: it completes with its stream)
-        if S[c, so + 3] == tag or S[c, so + 3] < 0:
-            S[c, so + 3] = tag
-            S[c, so + 4] += 1
+        if S[c, so + V_TAG1] == tag or S[c, so + V_TAG1] < 0:
+            S[c, so + V_TAG1] = tag
+            S[c, so + V_N1] += 1
             td[tag, TG_OUT_R] += 1
-        elif S[c, so + 5] == tag or S[c, so + 5] < 0:
-            S[c, so + 5] = tag
-            S[c, so + 6] += 1
+        elif S[c, so + V_TAG2] == tag or S[c, so + V_TAG2] < 0:
+            S[c, so + V_TAG2] = tag
+            S[c, so + V_N2] += 1
             td[tag, TG_OUT_R] += 1
     S[c, och + F_PRN] += 1
     if first:
-        _push(p, S, c, p[O_RQ], p[O_RQQ], och + F_RQN, och + F_RQH, addr, clk, fields, 0)
+        _tq_push(p, S, c, 0, addr, clk, fields, 0)
 
 
 # ---------------------------------------------------------------------------------------------- drivers
@@ -1191,31 +1334,29 @@ def split_channel(p: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarra
     # outstanding reads (pending-read set: up to two tags per merged read)
     h = np.int64(1) << p[I_HBITS]
     for i in range(h):
-        so = p[O_PR] + i * 7
-        if S[src, so] == 0:
+        if S[src, p[O_PR] + i] == 0:
             continue
-        for tf in (3, 5):
+        so = p[O_PRV] + i * N_PV
+        for tf in (V_TAG1, V_TAG2):
             tg = S[src, so + tf]
             if tg >= 0 and S[src, so + tf + 1] > 0:
                 tags[tg, TG_OUT_R] += S[src, so + tf + 1]
     # outstanding writes: write buffer (or unified queue) entries and write commands carry their tag
     och = p[O_CH]
-    tq = p[I_TQ]
     unified = p[I_UNIFIED] == 1
-    qo = p[O_RQ] if unified else p[O_WQ]
-    n = S[src, och + (F_RQN if unified else F_WQN)]
-    head = S[src, och + (F_RQH if unified else F_WQH)]
-    for i in range(n):
-        slot = head + i
-        if slot >= tq:
-            slot -= tq
-        io = qo + slot * N_Q
-        if (not unified or S[src, io + Q_KIND] == 1) and S[src, io + Q_ADDED] >= 0:
-            tags[S[src, io + Q_ADDED], TG_OUT_W] += 1
+    w = 0 if unified else 1
     for q in range(p[I_NQ]):
-        cqo = p[O_CQ] + q * p[I_CQ] * N_Q
+        if (S[src, och + F_RQWAIT + w] >> q) & 1 == 0:
+            continue
+        gs = S[src, p[O_TQHT] + (w * p[I_NQ] + q) * 2]
+        while gs >= 0:
+            io = p[O_TQ] + gs * N_Q
+            if (not unified or S[src, io + Q_KIND] == 1) and S[src, io + Q_ADDED] >= 0:
+                tags[S[src, io + Q_ADDED], TG_OUT_W] += 1
+            gs = S[src, p[O_TQL] + gs * 2 + 1]
+    for q in range(p[I_NQ]):
         for e in range(S[src, p[O_CQN] + q]):
-            eo = cqo + e * N_Q
+            eo = _cq_off(p, S, src, q, e)
             kind = S[src, eo + Q_KIND]
             if (kind == C_WR or kind == C_WRP) and S[src, eo + Q_ADDED] >= 0:
                 tags[S[src, eo + Q_ADDED], TG_OUT_W] += 1
