@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", metavar="FILE", help="CSV file to write (default: standard output)")
 
     v = sub.add_parser("validate", help="compare with the reference data and print the error table")
-    v.add_argument("--area", action="append", choices=("flightllm", "dram", "gemm"),
+    v.add_argument("--area", action="append", choices=("flightllm", "dram", "gemm", "gpu"),
                    help="only this area (repeatable; default: all)")
     v.add_argument("--json", action="store_true", help="print the cases as JSON")
 
@@ -91,6 +91,18 @@ def _parser() -> argparse.ArgumentParser:
                         "unlimited: as many as the queues accept")
     d.add_argument("--no-skip", action="store_true", help="tick every cycle (same results, slower)")
     d.add_argument("--json", action="store_true", help="print one JSON object")
+
+    c = sub.add_parser("compare", help="run one workload on several devices and compare them side by side")
+    c.add_argument("workload", help="workload path or shipped name")
+    c.add_argument("hw", nargs="+", help="hwconfig paths or shipped names (FPGA and GPU)")
+    c.add_argument("--batch", type=_positive_int, default=1, help="sequences in the batch (default 1)")
+    c.add_argument("--prompt", type=_positive_int, default=128, help="prompt tokens per sequence (default 128)")
+    c.add_argument("--gen", type=_positive_int, default=128, help="generated tokens (default 128)")
+    c.add_argument("--lifetime-years", type=float, default=None,
+                   help="years the device price is amortised over for the cost per token (default 3)")
+    c.add_argument("--usd-per-kwh", type=float, default=None, help="electricity price (default 0.10 $/kWh)")
+    c.add_argument("--out", metavar="DIR", help="write comparison.csv, comparison.json and comparison.png here")
+    c.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
 
     g = sub.add_parser("gemm", help="cost one GEMM on a systolic array (SCALE-Sim v3 semantics)",
                        description="Cycles, utilisation and SRAM/DRAM traffic of C[M,N] = A[M,K] B[K,N] on a "
@@ -234,6 +246,28 @@ def _cmd_dram(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(a: argparse.Namespace) -> int:
+    from .compare import DEFAULT_LIFETIME_YEARS, DEFAULT_USD_PER_KWH, compare
+    from .workload import Scenario
+
+    years = DEFAULT_LIFETIME_YEARS if a.lifetime_years is None else a.lifetime_years
+    kwh = DEFAULT_USD_PER_KWH if a.usd_per_kwh is None else a.usd_per_kwh
+    if years <= 0:
+        raise AccelsimError(f"must be greater than zero, got {years}", key_path="--lifetime-years",
+                            hint="e.g. --lifetime-years 3")
+    if kwh < 0:
+        raise AccelsimError(f"must not be negative, got {kwh}", key_path="--usd-per-kwh", hint="e.g. --usd-per-kwh 0.1")
+    comp = compare(a.workload, a.hw, Scenario(a.batch, a.prompt, a.gen), lifetime_years=years, usd_per_kwh=kwh)
+    paths = comp.write(a.out) if a.out else []
+    if a.json:
+        print(comp.to_json())
+    else:
+        print(comp.table())
+        for p in paths:
+            print(f"  wrote {p}")
+    return 0
+
+
 def _cmd_gemm(a: argparse.Namespace) -> int:
     """`accelsim gemm`: check the arguments (one message naming the argument and the fix), cost one GEMM
     with the SCALE-Sim-equivalent model, print a table or one JSON object."""
@@ -299,7 +333,8 @@ def _cmd_gemm(a: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"run": _cmd_run, "list": _cmd_list, "trace": _cmd_trace, "validate": _cmd_validate,
-                "dram": _cmd_dram, "gemm": _cmd_gemm, "numerics": _cmd_numerics, "sweep": _cmd_sweep, "plot": _cmd_plot}
+                "dram": _cmd_dram, "gemm": _cmd_gemm, "numerics": _cmd_numerics, "sweep": _cmd_sweep, "plot": _cmd_plot,
+                "compare": _cmd_compare}
     try:
         return handlers[args.command](args)
     except AccelsimError as exc:

@@ -123,7 +123,10 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
     instr = sum(p.instruction_count for _, p in phases)
     result = build_result(stats, device=hw.name, workload=model.name, batch=sc.batch, prompt=sc.prompt, gen=sc.gen,
                           fidelity=fidelity, formats=num.describe(), wall_s=0.0, instructions_total=instr)
-    _add_energy_and_area(result, hw, stats, sc)
+    if hw.kind == "gpu":
+        _gpu_results(result, hw, engine, stats, phases, comp, prefill_graph, sc)
+    else:
+        _add_energy_and_area(result, hw, stats, sc)
     if timeline_path:
         write_chrome_trace(stats, hw.name, timeline_path)
     result.sim_wall_s = time.perf_counter() - t_wall
@@ -165,6 +168,53 @@ def _add_energy_and_area(result: Result, hw: Any, stats: Any, sc: Scenario) -> N
         out[phase] = e.to_dict()
     out["decode_energy_per_token_j"] = out["decode"]["energy_j"] / (sc.gen * sc.batch)
     result.energy = out
+
+
+def _gpu_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[tuple[str, Program]], comp: Any,
+                 prefill_graph: Any, sc: Scenario) -> None:
+    """GPU-specific parts of a Result: DRAM bytes and the op breakdown from the kernels (a GPU kernel times its
+    own DRAM traffic, so the engine's memory model sees none), board energy from utilisation, memory plan."""
+    from .compiler.isa import KERNEL
+    from .kernels.gpu import kernel_utilization
+    from .stats.gpu import GpuEnergy, energy_summary, gpu_energy
+
+    cache: dict[str, tuple[Any, ...]] = {}
+    reads = writes = 0
+    breakdown: dict[str, dict[str, float]] = {"prefill": {}, "decode": {}}
+    energy: dict[str, GpuEnergy] = {}
+    for (label, prog), ph in zip(phases, stats.phases):
+        blk = prog.blocks[0]
+        if blk.key not in cache:
+            tr = blk.trace
+            dur = engine.compute.durations(tr)
+            kern = tr["opcode"] == KERNEL
+            tu, mu = kernel_utilization(tr["opcode"], tr["macs"], tr["bytes"], tr["addr"], tr["path"], dur,
+                                        engine.compute.params)
+            per_op: dict[str, float] = {}
+            for name_i, d in zip(tr["op"][kern].tolist(), dur[kern].tolist()):
+                per_op[blk.op_names[name_i]] = per_op.get(blk.op_names[name_i], 0.0) + d * 1e-12
+            cache[blk.key] = (int(tr["bytes"][kern].sum()), int(tr["addr"][kern].sum()), per_op,
+                              dur[kern] * 1e-12, tu[kern], mu[kern])
+        r, w, per_op, d_s, tu, mu = cache[blk.key]
+        reads, writes = reads + r, writes + w
+        group = "prefill" if label == "prefill" else "decode"
+        seconds = ph.duration_ps * 1e-12
+        bd = breakdown[group]
+        for name, t in per_op.items():
+            bd[name] = bd.get(name, 0.0) + t
+        bd["gpu_idle"] = bd.get("gpu_idle", 0.0) + seconds - sum(per_op.values())
+        e = gpu_energy(hw, seconds, d_s, tu, mu)
+        energy[group] = energy[group] + e if group in energy else e
+    result.breakdown_s = {g: dict(sorted(v.items(), key=lambda kv: -kv[1])) for g, v in breakdown.items()}
+    result.bytes = {"hbm": {"read": reads, "written": writes}}
+    run = energy["prefill"] + energy["decode"]
+    result.energy_j = run.energy_j
+    result.power_w = run.power_w
+    result.tokens_per_j = sc.gen * sc.batch / run.energy_j if run.energy_j else 0.0
+    result.energy = energy_summary(run, energy, sc.gen * sc.batch, hw)
+    plan = comp.memory_plan(prefill_graph, sc.batch, sc.prompt + sc.gen)
+    result.sim.update({"memory_plan": plan, "framework": hw.framework.name,
+                       "gpu_busy_fraction": float(run.gpu_busy_s / run.seconds) if run.seconds else 0.0})
 
 
 def _roofline(hw: Any, model: Any, sc: Scenario, num: Any, prefill_graph: Any, comp: Any, t_wall: float) -> Result:

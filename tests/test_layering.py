@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli_numerics": {"*"},
     "validate": {"*"},
     "simulate": {"*"},
+    "compare": {"*"},
     "cli": {"*"},
     "dse": {"*"},
     "plots": {"stats", "errors", "dse.pareto"},

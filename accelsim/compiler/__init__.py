@@ -1,13 +1,16 @@
 """Lowering of workload graphs onto devices: tiling, mapping, placement, and the instruction trace format."""
 
 from .fpga import FpgaCompiler
+from .gpu import GpuCompiler
 from .isa import TRACE_DTYPE, Block, Program
 
-__all__ = ["FpgaCompiler", "Block", "Program", "TRACE_DTYPE", "compiler_for"]
+__all__ = ["FpgaCompiler", "GpuCompiler", "Block", "Program", "TRACE_DTYPE", "compiler_for"]
 
 
 def compiler_for(hw):  # type: ignore[no-untyped-def]
     """The compiler of a hwconfig's device kind."""
     if hw.kind == "fpga":
         return FpgaCompiler(hw)
+    if hw.kind == "gpu":
+        return GpuCompiler(hw)
     raise ValueError(f"no compiler for device kind {hw.kind!r}")

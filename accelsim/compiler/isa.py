@@ -16,12 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
-    "TRACE_DTYPE", "OPCODES", "OPCODE_NAMES", "LOAD", "STORE", "MM", "MV", "SFU", "PATH_ATTACHED", "PATH_CROSS",
+    "TRACE_DTYPE", "OPCODES", "OPCODE_NAMES", "LOAD", "STORE", "MM", "MV", "SFU", "KERNEL", "HOST", "PATH_ATTACHED",
+    "PATH_CROSS",
     "REGIONS", "SFU_FUNCS", "Block", "Program", "trace_to_rows",
 ]
 
 LOAD, STORE, MM, MV, SFU = 0, 1, 2, 3, 4
-OPCODE_NAMES: tuple[str, ...] = ("load", "store", "mm", "mv", "sfu")
+#: GPU targets: one GPU kernel (its duration includes its own DRAM traffic), and one piece of host-side work
+#: (launching a kernel, scheduling a step, waiting for the device); see accelsim.compiler.gpu for the columns
+KERNEL, HOST = 5, 6
+OPCODE_NAMES: tuple[str, ...] = ("load", "store", "mm", "mv", "sfu", "kernel", "host")
 OPCODES: dict[str, int] = {n: i for i, n in enumerate(OPCODE_NAMES)}
 
 #: how a memory instruction reaches its channels: through the port the buffer is attached to, or across

@@ -18,7 +18,11 @@ __all__ = ["peak_macs_per_s", "op_roofline_s", "graph_roofline_s"]
 
 
 def peak_macs_per_s(hw: HardwareConfig, rows: int | None = None) -> float:
-    """Peak MACs/s of the matrix engine for ops with ``rows`` output rows (None: any shape)."""
+    """Peak MACs/s of the matrix engine for ops with ``rows`` output rows (None: any shape).
+
+    A GPU's peak is its fastest dense tensor-core rate (any precision), so the bound holds for every op."""
+    if getattr(hw, "kind", "fpga") == "gpu":
+        return max(hw.sm.tensor_tflops.values()) * 1e12 / 2
     me = hw.compute.matrix_engine
     if me.style != "dsp_chain" and me.array is not None:
         # other tensor-engine styles: the whole array's rate bounds every shape

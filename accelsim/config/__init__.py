@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .gpu import GpuConfig
 from .hardware import HardwareConfig
 from .schema import Source, apply_overrides, build, load_yaml
 from .workload import ModelConfig
 
 __all__ = [
-    "HardwareConfig", "ModelConfig", "load_hardware", "load_workload", "shipped", "resolve", "PROJECT_ROOT",
+    "HardwareConfig", "GpuConfig", "ModelConfig", "load_hardware", "load_workload", "shipped", "resolve", "PROJECT_ROOT",
 ]
 
 #: the repository root (the package's parent): shipped hwconfigs/ and workloads/ live there
@@ -61,9 +62,29 @@ def _load(cls: type, name_or_path: str, kind: str, overrides: dict[str, Any] | N
     return build(cls, data, src)
 
 
-def load_hardware(name_or_path: str, overrides: dict[str, Any] | None = None) -> HardwareConfig:
-    """Load and validate a hwconfig (path or shipped name), with optional dotted-path overrides."""
-    return _load(HardwareConfig, name_or_path, "hwconfigs", overrides)
+#: hwconfig schema by the file's ``kind:`` key (fpga is the default for files that predate the key's choices)
+HARDWARE_KINDS: dict[str, type] = {"fpga": HardwareConfig, "gpu": GpuConfig}
+
+
+def load_hardware(name_or_path: str, overrides: dict[str, Any] | None = None) -> HardwareConfig | GpuConfig:
+    """Load and validate a hwconfig (path or shipped name), with optional dotted-path overrides.
+
+    The file's ``kind:`` selects the schema: ``fpga`` (:class:`HardwareConfig`) or ``gpu`` (:class:`GpuConfig`).
+    """
+    path = resolve(name_or_path, "hwconfigs")
+    data, src = load_yaml(path)
+    if "version" not in data:
+        raise src.error("", "missing required key 'version'", "add 'version: 1' at the top of the file")
+    data = apply_overrides(data, overrides, src)
+    kind = data.get("kind", "fpga")
+    cls = HARDWARE_KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        import difflib
+
+        close = difflib.get_close_matches(str(kind), list(HARDWARE_KINDS), n=1)
+        raise src.error("kind", f"{kind!r} is not one of " + ", ".join(repr(k) for k in HARDWARE_KINDS),
+                        f"did you mean {close[0]!r}?" if close else "use kind: fpga or kind: gpu")
+    return build(cls, data, src)
 
 
 def load_workload(name_or_path: str, overrides: dict[str, Any] | None = None) -> ModelConfig:

@@ -11,7 +11,7 @@ from .flightllm import TOLERANCE_PCT, load_flightllm_reference, run_flightllm
 
 __all__ = ["Case", "format_table", "run", "AREAS", "run_flightllm", "load_flightllm_reference", "TOLERANCE_PCT"]
 
-AREAS = ("flightllm", "dram", "gemm")
+AREAS = ("flightllm", "dram", "gemm", "gpu")
 
 
 def run(areas: tuple[str, ...] | list[str] = AREAS) -> list[Case]:
@@ -27,6 +27,10 @@ def run(areas: tuple[str, ...] | list[str] = AREAS) -> list[Case]:
             from .scalesim import run_scalesim
 
             cases += run_scalesim()
+        elif area == "gpu":
+            from .gpu import run_gpu
+
+            cases += run_gpu()
         else:
             raise ValueError(f"unknown validation area {area!r}")
     return cases
