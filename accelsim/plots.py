@@ -60,7 +60,9 @@ def pareto_scatter(df: Any, x: str, y: str, color: str | None = None, goals: Seq
     xs, ys = _column(d, x).to_numpy(float), _column(d, y).to_numpy(float)
     if color is not None:
         c = _column(d, color)
-        if np.issubdtype(c.dtype, np.number):
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+        if is_numeric_dtype(c) and not is_bool_dtype(c):  # (pandas' string dtype is not a numpy dtype)
             sc = ax.scatter(xs, ys, c=c.to_numpy(float), cmap="viridis", s=14, alpha=0.8)
             fig.colorbar(sc, ax=ax, label=color)
         else:

@@ -156,3 +156,26 @@ def test_sweep_and_plot_commands(tmp_path: Path) -> None:
     assert (out / "energy_j_vs_tpot_s.png").stat().st_size > 1000
     bad = run_cli("plot", str(out), "--x", "tpot", "--y", "energy_j")
     assert bad.returncode == 2 and "did you mean 'tpot_s'" in bad.stderr
+
+
+def test_fidelity_override_keeps_the_file_and_separates_the_points() -> None:
+    from accelsim.dse.experiment import expand, load_experiment, with_fidelity
+
+    exp = load_experiment("fpga-dsp-hbm-sweep")
+    roof = with_fidelity(exp, "roofline")
+    assert roof.fidelity == "roofline" and roof.file == exp.file and exp.fidelity == "cycle"
+    a, b = expand(exp)[0], expand(roof)[0]
+    assert a.point_id != b.point_id and b.fidelity == "roofline"
+    assert with_fidelity(exp, None) is exp
+    with pytest.raises(ConfigError) as info:
+        with_fidelity(exp, "fast")
+    assert info.value.key_path == "fidelity" and "roofline" in info.value.hint
+
+
+def test_shipped_experiments_expand() -> None:
+    from accelsim.dse.experiment import expand, load_experiment
+
+    sizes = {name: len(expand(load_experiment(name)))
+             for name in ("fpga-dsp-hbm-sweep", "fpga-vs-gpu-vs-pim", "quant-formats")}
+    assert sizes["fpga-vs-gpu-vs-pim"] == 15 and sizes["quant-formats"] == 15
+    assert sizes["fpga-dsp-hbm-sweep"] >= 500

@@ -23,6 +23,9 @@ def add_parsers(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> N
                    help="continue a stored sweep (re-running the same command resumes too)")
     s.add_argument("--max-points", type=int, default=None, metavar="N",
                    help="only the first N points in the experiment's order (a preview)")
+    s.add_argument("--fidelity", choices=("cycle", "exact", "roofline"), default=None,
+                   help="simulate every point at this fidelity instead of the experiment's (e.g. roofline for a "
+                        "first look; points of different fidelities are stored apart)")
     s.add_argument("--progress", action="store_true", help="show the progress bar even when not on a terminal")
 
     p = sub.add_parser("plot", help="figures from a sweep's results (Pareto scatter, breakdowns)")
@@ -50,10 +53,10 @@ def _connect(address: str, timeout_s: float = 10.0):  # type: ignore[no-untyped-
 
 
 def cmd_sweep(a: argparse.Namespace) -> int:
-    from .experiment import expand, load_experiment
+    from .experiment import expand, load_experiment, with_fidelity
     from .runner import check_axes, run_sweep
 
-    exp = load_experiment(a.experiment)
+    exp = with_fidelity(load_experiment(a.experiment), a.fidelity)
     points = expand(exp)
     if a.max_points is not None:
         if a.max_points < 1:

@@ -43,7 +43,7 @@ import difflib
 import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Optional
 
 import numpy as np
@@ -52,7 +52,10 @@ from ..config.schema import Source, build, flag, items, load_yaml, num, sub, tex
 from ..errors import ConfigError
 
 __all__ = ["Limit", "Constraints", "Objective", "SweepSpec", "RunnerSpec", "Experiment", "Point", "load_experiment",
-           "expand"]
+           "expand", "with_fidelity", "FIDELITIES"]
+
+#: the fidelities an experiment (or ``accelsim sweep --fidelity``) may ask for
+FIDELITIES = ("cycle", "exact", "roofline")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,6 +170,18 @@ def load_experiment(path: str) -> Experiment:
     if "version" not in data:
         raise src.error("", "missing required key 'version'", "add 'version: 1' at the top of the file")
     return build(Experiment, data, src)
+
+
+def with_fidelity(exp: Experiment, fidelity: str | None) -> Experiment:
+    """The experiment with its fidelity replaced (``accelsim sweep --fidelity``); None keeps it."""
+    if fidelity is None or fidelity == exp.fidelity:
+        return exp
+    if fidelity not in FIDELITIES:
+        raise ConfigError(f"unknown fidelity {fidelity!r}", file=exp.file, key_path="fidelity",
+                          hint="use one of " + ", ".join(FIDELITIES))
+    out = replace(exp, fidelity=fidelity)  # type: ignore[arg-type]
+    object.__setattr__(out, "file", exp.file)
+    return out
 
 
 @dataclass(frozen=True)
