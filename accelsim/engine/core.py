@@ -59,6 +59,7 @@ class Engine:
                               timeline=[] if timeline else None)
         self.env = simpy.Environment()
         self.event_driven = bool(getattr(self.memory, "event_driven", False))
+        self._fresh_counters = bool(getattr(self.memory, "fresh_counters", False))
         if self.event_driven:
             self.memory.attach(self.env)
         self._t = 0  # virtual time: env.now plus replayed blocks not yet turned into a SimPy timeout
@@ -74,18 +75,23 @@ class Engine:
 
     def _driver(self, phases: list[tuple[str, Program]]) -> Generator:
         env, st, mem = self.env, self.stats, self.memory
+        reuse, outcomes = self.reuse, st.outcomes
+        lookup = self._lookup
+        state_key, refresh_phase, restore = (getattr(mem, a, None) for a in ("state_key", "refresh_phase", "restore"))
         for label, prog in phases:
             ph = PhaseStats(label)
             t_start = self._t
             base = np.asarray(prog.region_base or (0, 0, 0, 0), dtype=np.int64)
             stride = np.asarray(prog.region_stride or (0, 0, 0, 0), dtype=np.int64)
+            blocks, runs = prog.blocks, ph.runs
             for bi, layer in prog.sequence.tolist():
-                blk = prog.blocks[bi]
+                blk = blocks[bi]
                 oid = None
-                if self.reuse:
-                    skey = (blk.key, mem.state_key(self._t))
-                    phase = mem.refresh_phase(self._t)
-                    oid = self._lookup(skey, phase)
+                if reuse:
+                    t = self._t
+                    skey = (blk.key, state_key(t))
+                    phase = refresh_phase(t)
+                    oid = lookup(skey, phase)
                 if oid is None:
                     if self._t > env.now:
                         yield env.timeout(self._t - env.now)
@@ -97,14 +103,14 @@ class Engine:
                     if st.timeline is not None:
                         self._record_timeline(label, blk.name, oid, self._t - st.outcomes[oid].duration_ps)
                 else:
-                    o = st.outcomes[oid]
+                    o = outcomes[oid]
                     if st.timeline is not None:
                         self._record_timeline(label, blk.name, oid, self._t)
                     self._t += o.duration_ps
-                    mem.restore(o.mem_end_state, self._t)
+                    restore(o.mem_end_state, self._t)
                     st.blocks_reused += 1
                 run_key = (oid, blk.name)
-                ph.runs[run_key] = ph.runs.get(run_key, 0) + 1
+                runs[run_key] = runs.get(run_key, 0) + 1
             ph.duration_ps = self._t - t_start
             st.phases.append(ph)
         if self._t > env.now:
@@ -117,14 +123,19 @@ class Engine:
             return None
         phases, oids, tols = rec
         ph, period = phase
-        i = bisect.bisect_left(phases, ph)
         n = len(phases)
+        if n == 1:  # the usual case (the candidates below are all entry 0)
+            dist = abs(ph - phases[0])
+            if period and period - dist < dist:
+                dist = period - dist
+            return oids[0] if dist <= tols[0] else None
+        i = bisect.bisect_left(phases, ph)
         best, best_d = None, None
         for j in (i - 1, i, 0, n - 1):  # the neighbours on both sides, and across the wrap
             if 0 <= j < n:
                 dist = abs(ph - phases[j])
-                if period:
-                    dist = min(dist, period - dist)
+                if period and period - dist < dist:
+                    dist = period - dist
                 if dist <= tols[j] and (best_d is None or dist < best_d):
                     best, best_d = oids[j], dist
         return best
@@ -164,7 +175,7 @@ class Engine:
         cols, dur, per_unit = self._prepare(blk)
         n_units = len(self.units)
         t0 = env.now
-        counters0 = {k: v.copy() for k, v in mem.counters().items()}
+        counters0 = mem.counters() if self._fresh_counters else {k: v.copy() for k, v in mem.counters().items()}
         n = len(dur)
         end = [-1] * n
         waiters: dict[int, simpy.Event] = {}

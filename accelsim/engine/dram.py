@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from simpy.events import Event
 
 from ..config.dram import DramConfig, DramDerived
 from ..kernels import dram as K
@@ -131,6 +132,8 @@ class DramMemory:
     """
 
     event_driven = True
+    #: counters() returns new arrays on every call (the engine need not copy them)
+    fresh_counters = True
     #: simulate one channel per class of identical channels (exact; False simulates every channel, for tests)
     share_channels = True
     MAX_STREAMS = 256
@@ -158,11 +161,24 @@ class DramMemory:
         self._wake = None
         self._bytes_read = np.zeros(C, np.int64)
         self._bytes_written = np.zeros(C, np.int64)
+        self._bytes_due: dict[tuple[bool, tuple[int, int, int]], int] = {}
+        self._rb = int(self.d.request_bytes)
+        self._ref_interval = self.d.refresh_interval
+        self._ref_interval_ps = self._ps(self._ref_interval)
         self._chan_cache: dict[tuple[int, int, int], np.ndarray] = {}
         # channel classes: rep[c] is the simulated channel whose state channel c shares
-        self.rep = np.zeros(C, np.int64) if self.share_channels else np.arange(C, dtype=np.int64)
-        self._reps = np.unique(self.rep)
-        self._cover_cache: dict[tuple[int, int, int], np.ndarray] = {}
+        # partitions are interned: _pid names the current one, and an access's effect on a partition (the
+        # splits it makes, the partition after, the representatives to simulate) is computed once
+        self._part_ids: dict[bytes, int] = {}
+        self._part_rep: list[np.ndarray] = []
+        self._part_reps: list[np.ndarray] = []
+        self._cover_cache: dict[tuple[int, tuple[int, int, int]], tuple] = {}
+        self._set_classes(np.zeros(C, np.int64))
+        self._zero_pid = self._pid
+        if not self.share_channels:
+            self._set_classes(np.arange(C, dtype=np.int64))
+        self._newrep = np.zeros(C, np.int64)
+        self._share = np.int64(1 if self.share_channels else 0)
         self._statcols = self.dev.stat_columns()
         self._stat_off = np.zeros((C, len(self._statcols)), np.int64)
         self._deferred: tuple[np.ndarray, int] | None = None
@@ -196,32 +212,56 @@ class DramMemory:
 
     # ------------------------------------------------------------------------------------------ classes
     def _set_classes(self, rep: np.ndarray) -> None:
-        self.rep = rep
-        self._reps = np.unique(rep)
-        self._cover_cache.clear()
+        """Make ``rep`` the channel classes (interned: an equal partition seen before keeps its id)."""
+        kb = rep.tobytes()
+        pid = self._part_ids.get(kb)
+        if pid is None:
+            pid = self._part_ids[kb] = len(self._part_rep)
+            rep = rep.copy()
+            self._part_rep.append(rep)
+            self._part_reps.append(np.unique(rep))
+        self._pid = pid
+        self.rep = self._part_rep[pid]
+        self._reps = self._part_reps[pid]
 
     def _cover(self, key: tuple[int, int, int], chans: np.ndarray) -> np.ndarray:
         """The representatives to simulate for an access to ``chans``, splitting classes it covers in part."""
-        reps = self._cover_cache.get(key)
-        if reps is not None:
-            return reps
         if not self.share_channels:
             return chans
+        ck = (self._pid, key)
+        hit = self._cover_cache.get(ck)
+        if hit is None:
+            hit = self._cover_cache[ck] = self._plan_cover(chans)
+        splits, pid, reps = hit
+        for r, dst in splits:
+            if K.split_channel(self.p, self.S, self.strm, self.chs, self.tags, r, dst) < 0:
+                raise RuntimeError("too many concurrent request streams")
+        if pid != self._pid:
+            self._pid = pid
+            self.rep = self._part_rep[pid]
+            self._reps = self._part_reps[pid]
+        return reps
+
+    def _plan_cover(self, chans: np.ndarray) -> tuple:
+        """For the current partition: the class splits (representative, new representative) an access to
+        ``chans`` makes, the partition after them, and the representatives it simulates."""
         rep = self.rep.copy()
         inside = np.zeros(self.channels, bool)
         inside[chans] = True
+        splits = []
         for r in np.unique(rep[chans]).tolist():
             members = rep == r
             leaving = members & (~inside if inside[r] else inside)
             if leaving.any():
                 dst = int(np.flatnonzero(leaving)[0])
-                if K.split_channel(self.p, self.S, self.strm, self.chs, self.tags, np.int64(r), np.int64(dst)) < 0:
-                    raise RuntimeError("too many concurrent request streams")
+                splits.append((np.int64(r), np.int64(dst)))
                 rep[leaving] = dst
+        pid0, rep0, reps0 = self._pid, self.rep, self._reps
         self._set_classes(rep)
+        pid = self._pid
+        self._pid, self.rep, self._reps = pid0, rep0, reps0
         reps = np.unique(rep[chans])
-        self._cover_cache[key] = reps
-        return reps
+        return tuple(splits), pid, reps
 
     def _stat_rows(self) -> np.ndarray:
         """Every channel's counters: its representative's plus its own offset."""
@@ -240,54 +280,67 @@ class DramMemory:
         assert env is not None, "DramMemory.attach(env) must be called before access()"
         if self._deferred is not None:
             self._apply_restore()
-        rb = self.d.request_bytes
-        per = -(-nbytes // n)
-        nreq = -(-per // rb)
-        base = (addr // self.channels) // rb * rb
-        interval = 1 if path == 0 else self.cross_interval
+        rb = self._rb
+        nreq = -(-(-(-nbytes // n)) // rb)
         if not self._free_tags:
             raise RuntimeError("more than %d memory accesses in flight" % (self.MAX_TAGS - 1))
         tag = self._free_tags.pop()
-        chans = self._chans(lo, n, stride)
-        reps = self._cover((lo, n, stride), chans)
-        rc = K.mem_register(self.p, self.S, self.strm, self.chs, self.tags, self.G, np.int64(tag), reps,
-                            np.int64(self._cycle(now_ps)), np.int64(base), np.int64(nreq), np.int64(rb),
-                            np.int64(1 if is_write else 0), np.int64(interval))
+        key = (lo, n, stride)
+        reps = self._cover(key, self._chans(lo, n, stride))
+        rc = K.mem_register(self.p, self.S, self.strm, self.chs, self.tags, self.G, tag, reps,
+                            int(-(-(now_ps * 1000) // self.tck_fs)), int((addr // self.channels) // rb * rb), nreq, rb,
+                            1 if is_write else 0, 1 if path == 0 else self.cross_interval)
         if rc < 0:
             raise RuntimeError("too many concurrent request streams on one channel")
-        (self._bytes_written if is_write else self._bytes_read)[chans] += nreq * rb
-        acc, done = env.event(), env.event()
+        # bytes per channel, added up per channel set and folded into the arrays when counted
+        bkey = (bool(is_write), key)
+        due = self._bytes_due
+        due[bkey] = due.get(bkey, 0) + nreq * rb
+        acc, done = Event(env), Event(env)
         self._pending[tag] = (acc, done)
-        if self._wake is not None and not self._wake.triggered:
-            self._wake.succeed()
+        wake = self._wake
+        if wake is not None and not wake.triggered:
+            wake.succeed()
         return acc, done
+
+    def _fold_bytes(self) -> None:
+        for (is_write, key), v in self._bytes_due.items():
+            (self._bytes_written if is_write else self._bytes_read)[self._chans(*key)] += v
+        self._bytes_due.clear()
 
     def _run(self):  # type: ignore[no-untyped-def]
         env = self.env
         big = np.int64(1) << np.int64(62)
+        inf = float("inf")
+        p, T, S, strm, chs, tags, G, events = self.p, self.T, self.S, self.strm, self.chs, self.tags, self.G, self.events
+        pending, free_tags, tck = self._pending, self._free_tags, self.tck_fs
+        step, peek, timeout = K.mem_step, env.peek, env.timeout
         while True:
-            if not self._pending:
-                self._wake = env.event()
+            if not pending:
+                self._wake = Event(env)
                 yield self._wake
                 self._wake = None
-            nxt = env.peek()
+            nxt = peek()
             if nxt <= env.now:
-                yield env.timeout(0)  # let everything else due now register first
+                yield timeout(0)  # let everything else due now register first
                 continue
-            until = big if nxt == float("inf") else np.int64(self._cycle(int(nxt)))
-            n = int(K.mem_step(self.p, self.T, self.S, self.strm, self.chs, self.tags, self.G, until, self.events))
-            t = self._ps(int(self.G[0]))
-            if t > env.now:
-                yield env.timeout(t - env.now)
+            until = big if nxt == inf else -(-(int(nxt) * 1000) // tck)
+            n = step(p, T, S, strm, chs, tags, G, until, events)
+            t = (int(G[0]) * tck + 999) // 1000
+            now = env.now
+            if t > now:
+                yield timeout(t - now)
+                now = env.now
             if n:
-                for tag, kind, cyc in self.events[:n].tolist():
-                    acc, done = self._pending[tag]
+                for tag, kind, cyc in events[:n].tolist():
+                    acc, done = pending[tag]
                     if kind == 1:
-                        acc.succeed(max(self._ps(cyc), env.now))
+                        ps = (cyc * tck + 999) // 1000
+                        acc.succeed(ps if ps > now else now)
                     else:
-                        done.succeed(self._ps(cyc))
-                        del self._pending[tag]
-                        self._free_tags.append(tag)
+                        done.succeed((cyc * tck + 999) // 1000)
+                        del pending[tag]
+                        free_tags.append(tag)
 
     # ------------------------------------------------------------------------------------------ reuse
     def _settle(self, now_ps: int) -> int:
@@ -300,22 +353,8 @@ class DramMemory:
         return clk
 
     def _canonical(self, clk: int) -> np.ndarray:
-        sl, o, rep = self._sl, self._o, self.rep
-        S = self.S
-        bank = S[:, sl["bank"]][rep].reshape(self.channels, -1, 3)[:, :, 0]
-        parts = [bank,
-                 np.maximum(S[:, sl["tb"]][rep] - clk, 0), np.maximum(S[:, sl["tg"]][rep] - clk, 0),
-                 np.maximum(S[:, sl["tr"]][rep] - clk, 0),
-                 self._rel_window(S[:, sl["faw"]][rep], clk, 5), self._rel_window(S[:, sl["aw32"]][rep], clk, 33),
-                 S[rep, o["O_CH"] + K.F_QIDX][:, None]]
-        return np.concatenate([np.asarray(x, np.int64).reshape(self.channels, -1) for x in parts], axis=1)
-
-    @staticmethod
-    def _rel_window(w: np.ndarray, clk: int, width: int) -> np.ndarray:
-        w = w.reshape(w.shape[0], -1, width).copy()
-        ts = w[:, :, 1:]
-        ts[:] = np.where(ts > clk, ts - clk, 0)
-        return w.reshape(w.shape[0], -1)
+        """Every channel's state relative to cycle clk (see ``accelsim.kernels.dram.mem_canonical``)."""
+        return K.mem_canonical(self.p, self.S, self.rep, np.int64(clk))
 
     def state_key(self, now_ps: int) -> bytes:
         if self._pending:
@@ -330,8 +369,8 @@ class DramMemory:
 
     def refresh_phase(self, now_ps: int) -> tuple[int, int]:
         """(time since the last refresh due point, refresh interval), in ps."""
-        interval = self.d.refresh_interval
-        return self._ps(self._cycle(now_ps) % interval), self._ps(interval)
+        interval, tck = self._ref_interval, self.tck_fs
+        return ((-(-(now_ps * 1000) // tck)) % interval * tck + 999) // 1000, self._ref_interval_ps
 
     def snapshot(self, now_ps: int) -> np.ndarray:
         return self._canonical(self._settle(now_ps))
@@ -345,62 +384,33 @@ class DramMemory:
         assert self._deferred is not None
         rel_state, clk = self._deferred
         self._deferred = None
-        S, sl, o, C = self.S, self._sl, self._o, self.channels
-        # counters become every channel's own before the classes change
-        S[:, self._statcols] = self._stat_rows()
-        self._stat_off[:] = 0
-        # refresh rotation (which rank/bank is next) continues from the simulated state, the same everywhere
-        r0 = int(self.rep[0])
-        for f in (K.F_NRANK, K.F_NBG, K.F_NBANK):
-            S[:, o["O_CH"] + f] = S[r0, o["O_CH"] + f]
-        nbank = (sl["bank"].stop - sl["bank"].start) // 3
-        cols = np.cumsum([0, nbank, sl["tb"].stop - sl["tb"].start, sl["tg"].stop - sl["tg"].start,
-                          sl["tr"].stop - sl["tr"].start, sl["faw"].stop - sl["faw"].start,
-                          sl["aw32"].stop - sl["aw32"].start])
-        opened = rel_state[:, cols[0]:cols[1]]
-        bank = S[:, sl["bank"]].reshape(C, nbank, 3)
-        bank[:, :, 0] = opened
-        bank[:, :, 1] = np.where(opened == 1, -2, -1)  # an open row that no later access matches
-        bank[:, :, 2] = 0
-        S[:, sl["bank"]] = bank.reshape(C, -1)
-        r = self.d.ranks
-        S[:, o["O_OPN"]:o["O_OPN"] + r] = opened.reshape(C, r, -1).sum(axis=2)
-        S[:, sl["tb"]] = rel_state[:, cols[1]:cols[2]] + clk
-        S[:, sl["tg"]] = rel_state[:, cols[2]:cols[3]] + clk
-        S[:, sl["tr"]] = rel_state[:, cols[3]:cols[4]] + clk
-        for name, a, b, width in (("faw", cols[4], cols[5], 5), ("aw32", cols[5], cols[6], 33)):
-            w = rel_state[:, a:b].reshape(C, -1, width).copy()
-            w[:, :, 1:] = np.where(w[:, :, 1:] > 0, w[:, :, 1:] + clk, 0)
-            S[:, sl[name]] = w.reshape(C, -1)
-        S[:, o["O_CH"] + K.F_QIDX] = rel_state[:, cols[6]]
-        interval = self.d.refresh_interval
-        S[:, o["O_CH"] + K.F_REFNEXT] = (clk // interval + 1) * interval
-        for f, v in ((K.F_REFN, 0), (K.F_INREF, 0), (K.F_REFQ, -1), (K.F_REFRANK, -1), (K.F_DRAIN, 0),
-                     (K.F_FENCE, 0), (K.F_SBLK, 0), (K.F_QMIN, 0)):
-            S[:, o["O_CH"] + f] = v
-        S[:, o["O_QRDY"]:o["O_QRDY"] + int(self.p[K.I_NQ])] = 0
-        S[:, o["O_CH"] + K.F_CLK] = clk
-        S[:, o["O_CH"] + K.F_NEXT] = clk
-        if self.G[0] < clk:
-            self.G[0] = clk
-        # channels restored to the same state form one class again
-        if not self.share_channels:
-            rep = np.arange(C, dtype=np.int64)
-        elif (rel_state == rel_state[0]).all():
-            rep = np.zeros(C, np.int64)  # the usual case: every channel ended the block alike
+        # counters become every channel's own, the state is put back, the classes re-formed and the counter
+        # offsets taken against them (accelsim.kernels.dram.mem_restore)
+        newrep = self._newrep
+        same = K.mem_restore(self.p, self.S, self.G, rel_state, np.int64(clk), self.rep, self._statcols,
+                             self._stat_off, self._share, newrep)
+        if same and self.share_channels:
+            # the usual case: every channel ended the block alike (one class, like the first partition)
+            if self._pid != self._zero_pid:
+                self._pid = self._zero_pid
+                self.rep = self._part_rep[self._zero_pid]
+                self._reps = self._part_reps[self._zero_pid]
         else:
-            _, first, inverse = np.unique(rel_state, axis=0, return_index=True, return_inverse=True)
-            rep = first[inverse.reshape(-1)].astype(np.int64)
-        self._set_classes(rep)
-        self._stat_off[:] = S[:, self._statcols] - S[np.ix_(rep, self._statcols)]
+            self._set_classes(newrep)
 
     def counters(self) -> dict[str, np.ndarray]:
-        st = self.dev.stats(self._stat_rows())
+        if self._bytes_due:
+            self._fold_bytes()
+        rows = K.mem_counter_rows(self.p, self.S, self.rep, self._statcols, self._stat_off)
+        e_act, e_rd, e_wr, e_ref, e_refb, e_act_stb, e_pre_stb = self.d.energy_pj
+        act, read_cmds, write_cmds = rows[1], rows[4], rows[5]
+        dramsim3 = (act * e_act + read_cmds * e_rd + write_cmds * e_wr
+                    + rows[9] * e_ref + rows[10] * e_refb
+                    + rows[11] * e_act_stb + rows[12] * e_pre_stb)
         return {"bytes_read": self._bytes_read.copy(), "bytes_written": self._bytes_written.copy(),
-                "accesses": st["reads_done"] + st["writes_done"], "act": st["act"], "pre": st["pre"] + st["prea"],
-                "ref": st["ref"] + st["refb"], "read_cmds": st["read_cmds"], "write_cmds": st["write_cmds"],
-                "row_hits": st["read_hits"] + st["write_hits"], "read_lat_sum": st["read_lat_sum"],
-                "reads_done": st["reads_done"], "energy_pj": st["energy_pj"]}
+                "accesses": rows[0], "act": act, "pre": rows[2], "ref": rows[3], "read_cmds": read_cmds,
+                "write_cmds": write_cmds, "row_hits": rows[6], "read_lat_sum": rows[7], "reads_done": rows[8],
+                "energy_pj": dramsim3 * self.d.tCK_ns}
 
 
 @dataclass

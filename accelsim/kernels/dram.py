@@ -1524,3 +1524,212 @@ def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs:
                 clk = nxt
     G[0] = clk
     return np.int64(0)
+
+
+# ---------------------------------------------------------------------------------------------- engine reuse
+# Helpers of the engine's block reuse (accelsim.engine.dram.DramMemory): the canonical (relative) end state of
+# a block, its restore, and the per-channel counters under channel classes. They do in one call what the
+# NumPy formulation did in many small array operations (same numbers).
+
+
+@njit(cache=True, error_model="numpy")
+def mem_canonical(p: np.ndarray, S: np.ndarray, rep: np.ndarray, clk: np.int64) -> np.ndarray:
+    """Every channel's state relative to cycle ``clk`` (read from its class representative ``rep[c]``): open
+    flag per bank, then earliest cycles per bank, group and rank (as cycles after clk, 0 if passed), the
+    activate windows (first entry as is, timestamps after clk, 0 if passed) and the round-robin queue index."""
+    C = rep.shape[0]
+    r, b, bg = p[I_RANKS], p[I_BANKS], p[I_BGS]
+    nbank = r * b
+    ntb, ntg, ntr = r * b * N_CMD, r * bg * N_CMD, r * N_CMD
+    nfaw, naw = r * 5, r * 33
+    out = np.empty((C, nbank + ntb + ntg + ntr + nfaw + naw + 1), np.int64)
+    obank, otb, otg, otr, ofaw, oaw = p[O_BANK], p[O_TB], p[O_TG], p[O_TR], p[O_FAW], p[O_AW32]
+    qidx = p[O_CH] + F_QIDX
+    for c in range(C):
+        s = rep[c]
+        k = 0
+        for i in range(nbank):
+            out[c, k] = S[s, obank + 3 * i]
+            k += 1
+        for i in range(ntb):
+            v = S[s, otb + i] - clk
+            out[c, k] = v if v > 0 else 0
+            k += 1
+        for i in range(ntg):
+            v = S[s, otg + i] - clk
+            out[c, k] = v if v > 0 else 0
+            k += 1
+        for i in range(ntr):
+            v = S[s, otr + i] - clk
+            out[c, k] = v if v > 0 else 0
+            k += 1
+        for i in range(nfaw):
+            v = S[s, ofaw + i]
+            if i % 5 != 0:
+                v = v - clk if v > clk else 0
+            out[c, k] = v
+            k += 1
+        for i in range(naw):
+            v = S[s, oaw + i]
+            if i % 33 != 0:
+                v = v - clk if v > clk else 0
+            out[c, k] = v
+            k += 1
+        out[c, k] = S[s, qidx]
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def mem_restore(p: np.ndarray, S: np.ndarray, G: np.ndarray, rel: np.ndarray, clk: np.int64, rep: np.ndarray,
+                statcols: np.ndarray, stat_off: np.ndarray, share: np.int64, newrep: np.ndarray) -> np.int64:
+    """Put every channel in the relative state ``rel`` (``mem_canonical``'s layout) at cycle ``clk``: counters
+    become each channel's own (representative's plus offset), the refresh rotation continues from channel
+    rep[0], open rows become foreign rows, pending constraints and activate windows are shifted by clk,
+    refresh and queue bookkeeping restart. Writes the new classes to ``newrep`` (channels with equal rows of
+    rel share the first one; every channel its own where share is 0) and the new counter offsets to
+    ``stat_off``. Returns 1 when every row of rel is equal (newrep all 0), else 0."""
+    C = rep.shape[0]
+    ns = statcols.shape[0]
+    # counters become every channel's own before the classes change
+    tmp = np.empty((C, ns), np.int64)
+    for c in range(C):
+        s = rep[c]
+        for j in range(ns):
+            tmp[c, j] = S[s, statcols[j]] + stat_off[c, j]
+    for c in range(C):
+        for j in range(ns):
+            S[c, statcols[j]] = tmp[c, j]
+    och = p[O_CH]
+    r0 = rep[0]
+    nr, nbg, nbk = S[r0, och + F_NRANK], S[r0, och + F_NBG], S[r0, och + F_NBANK]
+    r, b, bg = p[I_RANKS], p[I_BANKS], p[I_BGS]
+    nbank = r * b
+    ntb, ntg, ntr = r * b * N_CMD, r * bg * N_CMD, r * N_CMD
+    nfaw, naw = r * 5, r * 33
+    obank, otb, otg, otr, ofaw, oaw, oopn, oqrdy = (p[O_BANK], p[O_TB], p[O_TG], p[O_TR], p[O_FAW], p[O_AW32],
+                                                    p[O_OPN], p[O_QRDY])
+    interval = p[I_REF_INTERVAL]
+    refnext = (clk // interval + 1) * interval
+    for c in range(C):
+        S[c, och + F_NRANK] = nr
+        S[c, och + F_NBG] = nbg
+        S[c, och + F_NBANK] = nbk
+        k = 0
+        for ra in range(r):
+            nopen = 0
+            for i in range(ra * b, (ra + 1) * b):
+                op = rel[c, k]
+                k += 1
+                S[c, obank + 3 * i] = op
+                S[c, obank + 3 * i + 1] = -2 if op == 1 else -1  # an open row that no later access matches
+                S[c, obank + 3 * i + 2] = 0
+                nopen += op
+            S[c, oopn + ra] = nopen
+        for i in range(ntb):
+            S[c, otb + i] = rel[c, k] + clk
+            k += 1
+        for i in range(ntg):
+            S[c, otg + i] = rel[c, k] + clk
+            k += 1
+        for i in range(ntr):
+            S[c, otr + i] = rel[c, k] + clk
+            k += 1
+        for i in range(nfaw):
+            v = rel[c, k]
+            if i % 5 != 0:
+                v = v + clk if v > 0 else 0
+            S[c, ofaw + i] = v
+            k += 1
+        for i in range(naw):
+            v = rel[c, k]
+            if i % 33 != 0:
+                v = v + clk if v > 0 else 0
+            S[c, oaw + i] = v
+            k += 1
+        S[c, och + F_QIDX] = rel[c, k]
+        S[c, och + F_REFNEXT] = refnext
+        S[c, och + F_REFN] = 0
+        S[c, och + F_INREF] = 0
+        S[c, och + F_REFQ] = -1
+        S[c, och + F_REFRANK] = -1
+        S[c, och + F_DRAIN] = 0
+        S[c, och + F_FENCE] = 0
+        S[c, och + F_SBLK] = 0
+        S[c, och + F_QMIN] = 0
+        for q in range(p[I_NQ]):
+            S[c, oqrdy + q] = 0
+        S[c, och + F_CLK] = clk
+        S[c, och + F_NEXT] = clk
+    if G[0] < clk:
+        G[0] = clk
+    # channels restored to the same state form one class again
+    ncol = rel.shape[1]
+    same = np.int64(1)
+    for c in range(1, C):
+        for j in range(ncol):
+            if rel[c, j] != rel[0, j]:
+                same = np.int64(0)
+                break
+        if same == 0:
+            break
+    if share == 0:
+        for c in range(C):
+            newrep[c] = c
+    elif same == 1:
+        for c in range(C):
+            newrep[c] = 0
+    else:
+        for c in range(C):
+            newrep[c] = c
+            for c2 in range(c):
+                if newrep[c2] != c2:
+                    continue  # not the first of its rows
+                eq = True
+                for j in range(ncol):
+                    if rel[c, j] != rel[c2, j]:
+                        eq = False
+                        break
+                if eq:
+                    newrep[c] = c2
+                    break
+    for c in range(C):
+        s = newrep[c]
+        for j in range(ns):
+            stat_off[c, j] = S[c, statcols[j]] - S[s, statcols[j]]
+    return same
+
+
+@njit(cache=True, error_model="numpy")
+def mem_counter_rows(p: np.ndarray, S: np.ndarray, rep: np.ndarray, statcols: np.ndarray,
+                     stat_off: np.ndarray) -> np.ndarray:
+    """The engine's per-channel integer counters (representative's plus offset), one row each: accesses, act,
+    pre (+prea), ref (+refb), read_cmds, write_cmds, row hits, read_lat_sum, reads_done, then the energy
+    inputs ref, refb, rank active cycles, rank idle cycles."""
+    C = rep.shape[0]
+    r = p[I_RANKS]
+    nst = statcols.shape[0] - 2 * r  # statistics, then (active, idle) per rank
+    out = np.empty((13, C), np.int64)
+    v = np.empty(statcols.shape[0], np.int64)
+    for c in range(C):
+        s = rep[c]
+        for j in range(statcols.shape[0]):
+            v[j] = S[s, statcols[j]] + stat_off[c, j]
+        out[0, c] = v[T_RDONE] + v[T_WDONE]
+        out[1, c] = v[T_ACT]
+        out[2, c] = v[T_PRE] + v[T_PREA]
+        out[3, c] = v[T_REF] + v[T_REFB]
+        out[4, c] = v[T_RDC]
+        out[5, c] = v[T_WRC]
+        out[6, c] = v[T_RDH] + v[T_WRH]
+        out[7, c] = v[T_LAT]
+        out[8, c] = v[T_RDONE]
+        out[9, c] = v[T_REF]
+        out[10, c] = v[T_REFB]
+        a = np.int64(0)
+        idle = np.int64(0)
+        for k in range(r):
+            a += v[nst + 2 * k]
+            idle += v[nst + 2 * k + 1]
+        out[11, c] = a
+        out[12, c] = idle
+    return out
