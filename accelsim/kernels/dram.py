@@ -26,7 +26,9 @@ refresh due): those cycles only add to the idle counters, in one step when the c
 ``skip=0`` ticks every cycle and gives the same command sequence; the tests compare both, and this kernel
 against the plain-Python twin in ``reference_dram.py``. Helpers are compiled without NRT reference counting
 (``_nrt=False``: they take arrays and allocate nothing) and inlined into the drivers (``forceinline``): the
-reference-count updates on every call took two thirds of the time.
+reference-count updates on every call took two thirds of the time. Each helper is inlined at one site per
+driver (``_tick`` has one ``_get_command`` and one ``_issue``, ``run_trace`` one ``_advance``): the drivers'
+code stays small. Array indices are unsigned (``_u``), which spares Numba's negative-index wraparound.
 
 Drivers: ``run_trace`` replays a DRAMsim3-style trace over all channels (one request per cycle, or as many
 as accepted, in order); ``mem_register``/``mem_step`` feed the engine's load/store instructions as request
@@ -89,6 +91,9 @@ N_PV = 6
 Q_ADDR, Q_ADDED, Q_RANK, Q_BG, Q_BA, Q_ROW, Q_COL, Q_KIND = range(8)
 N_Q = 8  # one 64-byte cache line per entry (regions start on 8-word boundaries)
 BIG = np.int64(1) << np.int64(62)
+# array indices are cast to unsigned (``S[_u(c), _u(off)]``): Numba then omits the negative-index wraparound
+# (a compare and select per index, on every state access); every index here is >= 0
+_u = np.uint64
 
 # tag table (engine streams): per tag, outstanding reads/writes, completion cycle, acceptance cycle, streams still
 # offering requests, flags (1: in use, 2: acceptance reported, 4: completion reported)
@@ -150,11 +155,11 @@ def _queue_index(p: np.ndarray, rank: np.int64, bg: np.int64, ba: np.int64) -> n
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _earliest(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, g: np.int64, bidx: np.int64, t: int) -> np.int64:
-    e = S[c, p[O_TB] + (r * p[I_BANKS] + bidx) * N_CMD + t]
-    v = S[c, p[O_TG] + (r * p[I_BGS] + g) * N_CMD + t]
+    e = S[_u(c), _u(p[O_TB] + (r * p[I_BANKS] + bidx) * N_CMD + t)]
+    v = S[_u(c), _u(p[O_TG] + (r * p[I_BGS] + g) * N_CMD + t)]
     if v > e:
         e = v
-    v = S[c, p[O_TR] + r * N_CMD + t]
+    v = S[_u(c), _u(p[O_TR] + r * N_CMD + t)]
     if v > e:
         e = v
     return e
@@ -164,14 +169,14 @@ def _earliest(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, g: np.int64, bi
 def _faw_wait(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> np.int64:
     """0 if the activate windows allow an ACT at clk, else the cycle the oldest entry expires."""
     o = p[O_FAW] + r * 5
-    n = S[c, o]
-    if n >= 4 and clk < S[c, o + 1]:
-        return S[c, o + 1]
+    n = S[_u(c), _u(o)]
+    if n >= 4 and clk < S[_u(c), _u(o + 1)]:
+        return S[_u(c), _u(o + 1)]
     if p[I_GDDR] == 1:
         o = p[O_AW32] + r * 33
-        n = S[c, o]
-        if n >= 32 and clk < S[c, o + 1]:
-            return S[c, o + 1]
+        n = S[_u(c), _u(o)]
+        if n >= 32 and clk < S[_u(c), _u(o + 1)]:
+            return S[_u(c), _u(o + 1)]
     return 0
 
 
@@ -179,28 +184,28 @@ def _faw_wait(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) 
 def _record_act(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> None:
     # DRAMsim3 keeps a list per rank: on ACT drop the oldest entry if it has expired, then append clk + window
     o = p[O_FAW] + r * 5
-    n = S[c, o]
-    if n > 0 and clk >= S[c, o + 1]:
+    n = S[_u(c), _u(o)]
+    if n > 0 and clk >= S[_u(c), _u(o + 1)]:
         for i in range(1, n):
-            S[c, o + i] = S[c, o + i + 1]
+            S[_u(c), _u(o + i)] = S[_u(c), _u(o + i + 1)]
         n -= 1
-    S[c, o + n + 1] = clk + p[I_TFAW]
-    S[c, o] = n + 1
+    S[_u(c), _u(o + n + 1)] = clk + p[I_TFAW]
+    S[_u(c), _u(o)] = n + 1
     if p[I_GDDR] == 1:
         o = p[O_AW32] + r * 33
-        n = S[c, o]
-        if n > 0 and clk >= S[c, o + 1]:
+        n = S[_u(c), _u(o)]
+        if n > 0 and clk >= S[_u(c), _u(o + 1)]:
             for i in range(1, n):
-                S[c, o + i] = S[c, o + i + 1]
+                S[_u(c), _u(o + i)] = S[_u(c), _u(o + i + 1)]
             n -= 1
-        S[c, o + n + 1] = clk + p[I_T32AW]
-        S[c, o] = n + 1
+        S[_u(c), _u(o + n + 1)] = clk + p[I_T32AW]
+        S[_u(c), _u(o)] = n + 1
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _raise(S: np.ndarray, c: int, idx: np.int64, t: np.int64) -> None:
-    if t > S[c, idx]:
-        S[c, idx] = t
+    if t > S[_u(c), _u(idx)]:
+        S[_u(c), _u(idx)] = t
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -210,7 +215,7 @@ def _update_timing(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: int
     if cmd == C_REF:
         base = p[O_TR] + r * N_CMD
         for t in range(N_CMD):
-            d = T[cmd, S_SR, t]
+            d = T[_u(cmd), S_SR, _u(t)]
             if d >= 0:
                 _raise(S, c, base + t, clk + d)
         return
@@ -224,7 +229,7 @@ def _update_timing(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: int
                 scope = S_OB if gg == g else S_OG
                 base = p[O_TB] + (r * nb + bi) * N_CMD
                 for t in range(N_CMD):
-                    d = T[cmd, scope, t]
+                    d = T[_u(cmd), _u(scope), _u(t)]
                     if d >= 0:
                         _raise(S, c, base + t, clk + d)
         return
@@ -233,20 +238,20 @@ def _update_timing(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: int
     tr = p[O_TR] + r * N_CMD
     # "no constraint" entries of T are -BIG (kernel_params), so clk + d never raises: branch-free maxima
     for t in range(N_CMD):
-        v = clk + T[cmd, S_SB, t]
-        if v > S[c, tb + t]:
-            S[c, tb + t] = v
+        v = clk + T[_u(cmd), S_SB, _u(t)]
+        if v > S[_u(c), _u(tb + t)]:
+            S[_u(c), _u(tb + t)] = v
     for t in range(N_CMD):
-        v = clk + T[cmd, S_OB, t]
-        if v > S[c, tg + t]:
-            S[c, tg + t] = v
+        v = clk + T[_u(cmd), S_OB, _u(t)]
+        if v > S[_u(c), _u(tg + t)]:
+            S[_u(c), _u(tg + t)] = v
     for t in range(N_CMD):
-        v = clk + T[cmd, S_OG, t]
-        if v > S[c, tr + t]:
-            S[c, tr + t] = v
+        v = clk + T[_u(cmd), S_OG, _u(t)]
+        if v > S[_u(c), _u(tr + t)]:
+            S[_u(c), _u(tr + t)] = v
     if p[I_RANKS] > 1:
         for t in range(N_CMD):
-            d = T[cmd, S_OR, t]
+            d = T[_u(cmd), S_OR, _u(t)]
             if d >= 0:
                 for rr in range(p[I_RANKS]):
                     if rr != r:
@@ -267,8 +272,8 @@ def _ht_find(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int64
     mask = (np.int64(1) << p[I_HBITS]) - 1
     i = _home(p, addr)
     key = addr + 1
-    while S[c, off + i] != 0:
-        if S[c, off + i] == key:
+    while S[_u(c), _u(off + i)] != 0:
+        if S[_u(c), _u(off + i)] == key:
             return i
         i = (i + 1) & mask
     return np.int64(-1)
@@ -280,11 +285,11 @@ def _ht_insert(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, addr: np.int
     mask = (np.int64(1) << p[I_HBITS]) - 1
     i = _home(p, addr)
     key = addr + 1
-    while S[c, off + i] != 0:
-        if S[c, off + i] == key:
+    while S[_u(c), _u(off + i)] != 0:
+        if S[_u(c), _u(off + i)] == key:
             return i, False
         i = (i + 1) & mask
-    S[c, off + i] = key
+    S[_u(c), _u(off + i)] = key
     return i, True
 
 
@@ -297,16 +302,16 @@ def _ht_delete(p: np.ndarray, S: np.ndarray, c: int, off: np.int64, voff: np.int
     j = i
     while True:
         j = (j + 1) & mask
-        kj = S[c, off + j]
+        kj = S[_u(c), _u(off + j)]
         if kj == 0:
             break
         k = _home(p, kj - 1)
         if (j > i and (k <= i or k > j)) or (j < i and (k <= i and k > j)):
-            S[c, off + i] = kj
+            S[_u(c), _u(off + i)] = kj
             for f in range(width):
-                S[c, voff + i * width + f] = S[c, voff + j * width + f]
+                S[_u(c), _u(voff + i * width + f)] = S[_u(c), _u(voff + j * width + f)]
             i = j
-    S[c, off + i] = 0
+    S[_u(c), _u(off + i)] = 0
 
 
 # ---------------------------------------------------------------------------------------------- one channel
@@ -315,9 +320,9 @@ def _required(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64,
               row: np.int64) -> np.int64:
     """The command a queued read/write needs next: ACT (bank closed), itself (row open), or PRE."""
     o = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
-    if S[c, o] == 0:
+    if S[_u(c), _u(o)] == 0:
         return C_ACT
-    if S[c, o + 1] == row:
+    if S[_u(c), _u(o + 1)] == row:
         return kind
     return C_PRE
 
@@ -325,7 +330,7 @@ def _required(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64,
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _cq_off(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: np.int64) -> np.int64:
     """Offset of entry e (0: the oldest) of command queue q, a ring of cq entries starting at its head."""
-    i = S[c, p[O_CQH] + q] + e
+    i = S[_u(c), _u(p[O_CQH] + q)] + e
     if i >= p[I_CQ]:
         i -= p[I_CQ]
     return p[O_CQ] + (q * p[I_CQ] + i) * N_Q
@@ -335,18 +340,18 @@ def _cq_off(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: np.int64) -> n
 def _arbitrate_pre(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) -> bool:
     """DRAMsim3's ArbitratePrecharge: no older command to the bank, and no pending row hit (or 4 hits done)."""
     eo = _cq_off(p, S, c, q, e)
-    r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
+    r, g, ba = S[_u(c), _u(eo + Q_RANK)], S[_u(c), _u(eo + Q_BG)], S[_u(c), _u(eo + Q_BA)]
     for k in range(e):
         ko = _cq_off(p, S, c, q, k)
-        if S[c, ko + Q_RANK] == r and S[c, ko + Q_BG] == g and S[c, ko + Q_BA] == ba:
+        if S[_u(c), _u(ko + Q_RANK)] == r and S[_u(c), _u(ko + Q_BG)] == g and S[_u(c), _u(ko + Q_BA)] == ba:
             return False
     bo = p[O_BANK] + (r * p[I_BANKS] + g * p[I_BPG] + ba) * 3
-    open_row = S[c, bo + 1]
-    for k in range(e, S[c, p[O_CQN] + q]):
+    open_row = S[_u(c), _u(bo + 1)]
+    for k in range(e, S[_u(c), _u(p[O_CQN] + q)]):
         ko = _cq_off(p, S, c, q, k)
-        if (S[c, ko + Q_ROW] == open_row and S[c, ko + Q_BA] == ba and S[c, ko + Q_BG] == g
-                and S[c, ko + Q_RANK] == r):
-            return S[c, bo + 2] >= p[I_HIT_LIMIT]
+        if (S[_u(c), _u(ko + Q_ROW)] == open_row and S[_u(c), _u(ko + Q_BA)] == ba and S[_u(c), _u(ko + Q_BG)] == g
+                and S[_u(c), _u(ko + Q_RANK)] == r):
+            return S[_u(c), _u(bo + 2)] >= p[I_HIT_LIMIT]
     return True
 
 
@@ -356,10 +361,10 @@ def _rw_dependency(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, e: int) ->
     eo = _cq_off(p, S, c, q, e)
     for k in range(e):
         ko = _cq_off(p, S, c, q, k)
-        kind = S[c, ko + Q_KIND]
-        if ((kind == C_RD or kind == C_RDP) and S[c, ko + Q_ROW] == S[c, eo + Q_ROW]
-                and S[c, ko + Q_COL] == S[c, eo + Q_COL] and S[c, ko + Q_BA] == S[c, eo + Q_BA]
-                and S[c, ko + Q_BG] == S[c, eo + Q_BG]):
+        kind = S[_u(c), _u(ko + Q_KIND)]
+        if ((kind == C_RD or kind == C_RDP) and S[_u(c), _u(ko + Q_ROW)] == S[_u(c), _u(eo + Q_ROW)]
+                and S[_u(c), _u(ko + Q_COL)] == S[_u(c), _u(eo + Q_COL)] and S[_u(c), _u(ko + Q_BA)] == S[_u(c), _u(eo + Q_BA)]
+                and S[_u(c), _u(ko + Q_BG)] == S[_u(c), _u(eo + Q_BG)]):
             return True
     return False
 
@@ -371,10 +376,10 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
     oldest entry may precharge, and not while a younger entry hits the open row (unless the bank has had
     hit_limit hits)". Same result as the general scan."""
     cqo = _cq_off(p, S, c, q, 0)
-    r, g, ba = S[c, cqo + Q_RANK], S[c, cqo + Q_BG], S[c, cqo + Q_BA]
+    r, g, ba = S[_u(c), _u(cqo + Q_RANK)], S[_u(c), _u(cqo + Q_BG)], S[_u(c), _u(cqo + Q_BA)]
     bidx = g * p[I_BPG] + ba
     bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
-    if S[c, bo] == 0:
+    if S[_u(c), _u(bo)] == 0:
         et = _earliest(p, S, c, r, g, bidx, C_ACT)
         fw = _faw_wait(p, S, c, r, clk)
         if fw > et:
@@ -382,10 +387,10 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
         if clk < et:
             return np.int64(-1), -2, et  # entry -2: waits for an ACT (see _act_gate)
         return np.int64(C_ACT), 0, BIG
-    open_row = S[c, bo + 1]
+    open_row = S[_u(c), _u(bo + 1)]
     min_t = BIG
-    if S[c, cqo + Q_ROW] == open_row:
-        kind = S[c, cqo + Q_KIND]
+    if S[_u(c), _u(cqo + Q_ROW)] == open_row:
+        kind = S[_u(c), _u(cqo + Q_KIND)]
         et = _earliest(p, S, c, r, g, bidx, kind)
         if clk >= et:
             return kind, 0, min_t  # the oldest entry: no older read it could pass
@@ -395,8 +400,8 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
         if clk >= et:
             allowed = True
             for k in range(1, n):
-                if S[c, _cq_off(p, S, c, q, k) + Q_ROW] == open_row:
-                    allowed = S[c, bo + 2] >= p[I_HIT_LIMIT]
+                if S[_u(c), _u(_cq_off(p, S, c, q, k) + Q_ROW)] == open_row:
+                    allowed = S[_u(c), _u(bo + 2)] >= p[I_HIT_LIMIT]
                     break
             if allowed:
                 return np.int64(C_PRE), 0, min_t
@@ -419,9 +424,9 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
         return np.int64(-1), -1, min_t
     for e in range(1, n):
         eo = _cq_off(p, S, c, q, e)
-        if S[c, eo + Q_ROW] != open_row:
+        if S[_u(c), _u(eo + Q_ROW)] != open_row:
             continue
-        kind = S[c, eo + Q_KIND]
+        kind = S[_u(c), _u(eo + Q_KIND)]
         if kind == rk:
             if clk < et_r:
                 if et_r < min_t:
@@ -446,16 +451,16 @@ def _first_ready(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int6
     arbitration or a read-write dependency give no time (only a command from this queue releases them).
     """
     min_t = BIG
-    n = S[c, p[O_CQN] + q]
+    n = S[_u(c), _u(p[O_CQN] + q)]
     if p[I_FRFCFS] == 0 and n > 1:
         n = 1  # FCFS: only the oldest command of the queue
     if p[I_PER_BANK] == 1:
         return _first_ready_bank(p, S, c, q, clk, n)
     for e in range(n):
         eo = _cq_off(p, S, c, q, e)
-        r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
+        r, g, ba = S[_u(c), _u(eo + Q_RANK)], S[_u(c), _u(eo + Q_BG)], S[_u(c), _u(eo + Q_BA)]
         bidx = g * p[I_BPG] + ba
-        req = _required(p, S, c, r, bidx, S[c, eo + Q_KIND], S[c, eo + Q_ROW])
+        req = _required(p, S, c, r, bidx, S[_u(c), _u(eo + Q_KIND)], S[_u(c), _u(eo + Q_ROW)])
         et = _earliest(p, S, c, r, g, bidx, req)
         if req == C_ACT:
             fw = _faw_wait(p, S, c, r, clk)
@@ -478,31 +483,31 @@ def _first_ready(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np.int6
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _queue_blocked(p: np.ndarray, S: np.ndarray, c: int, q: int) -> bool:
     och = p[O_CH]
-    if S[c, och + F_INREF] == 0:
+    if S[_u(c), _u(och + F_INREF)] == 0:
         return False
-    if S[c, och + F_REFQ] >= 0:
-        return q == S[c, och + F_REFQ]
+    if S[_u(c), _u(och + F_REFQ)] >= 0:
+        return q == S[_u(c), _u(och + F_REFQ)]
     qr = q // p[I_BANKS] if p[I_PER_BANK] == 1 else q
-    return qr == S[c, och + F_REFRANK]
+    return qr == S[_u(c), _u(och + F_REFRANK)]
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _q_reset(p: np.ndarray, S: np.ndarray, c: int, q: np.int64) -> None:
     """Queue q changed: its cached bound no longer holds (it is ready to be scanned)."""
-    S[c, p[O_CH] + F_FRCT] = 0
-    S[c, p[O_QRDY] + q] = 0
-    S[c, p[O_CH] + F_QSTALE] |= np.int64(1) << q
-    S[c, p[O_CH] + F_ACTWAIT] &= ~(np.int64(1) << q)
+    S[_u(c), _u(p[O_CH] + F_FRCT)] = 0
+    S[_u(c), _u(p[O_QRDY] + q)] = 0
+    S[_u(c), _u(p[O_CH] + F_QSTALE)] |= np.int64(1) << q
+    S[_u(c), _u(p[O_CH] + F_ACTWAIT)] &= ~(np.int64(1) << q)
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _q_bound(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, t: np.int64) -> None:
     """Queue q cannot yield a command before cycle t (t > now)."""
     och = p[O_CH]
-    S[c, p[O_QRDY] + q] = t
-    S[c, och + F_QSTALE] &= ~(np.int64(1) << q)
-    if t < S[c, och + F_QMIN]:
-        S[c, och + F_QMIN] = t
+    S[_u(c), _u(p[O_QRDY] + q)] = t
+    S[_u(c), _u(och + F_QSTALE)] &= ~(np.int64(1) << q)
+    if t < S[_u(c), _u(och + F_QMIN)]:
+        S[_u(c), _u(och + F_QMIN)] = t
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -511,29 +516,29 @@ def _q_appended(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, k: np.int64) 
     younger entry only delays them: precharge arbitration, read-write order) and is lowered to the earliest
     cycle the new entry itself might issue; a per-bank queue's new entry can issue only as a row hit on the
     open row (a closed bank's ACT is the oldest entry's)."""
-    S[c, p[O_CH] + F_FRCT] = 0
+    S[_u(c), _u(p[O_CH] + F_FRCT)] = 0
     if k == 0:
         _q_reset(p, S, c, q)
         return
     if p[I_FRFCFS] == 0:
         return  # FCFS: only the oldest entry issues
     eo = _cq_off(p, S, c, q, k)
-    r, g, ba = S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA]
+    r, g, ba = S[_u(c), _u(eo + Q_RANK)], S[_u(c), _u(eo + Q_BG)], S[_u(c), _u(eo + Q_BA)]
     bidx = g * p[I_BPG] + ba
-    req = _required(p, S, c, r, bidx, S[c, eo + Q_KIND], S[c, eo + Q_ROW])
+    req = _required(p, S, c, r, bidx, S[_u(c), _u(eo + Q_KIND)], S[_u(c), _u(eo + Q_ROW)])
     if p[I_PER_BANK] == 1 and req >= C_ACT:
         return
     t = _earliest(p, S, c, r, g, bidx, req)
-    if t < S[c, p[O_QRDY] + q]:
-        S[c, p[O_QRDY] + q] = t
-        if t < S[c, p[O_CH] + F_QMIN]:
-            S[c, p[O_CH] + F_QMIN] = t
+    if t < S[_u(c), _u(p[O_QRDY] + q)]:
+        S[_u(c), _u(p[O_QRDY] + q)] = t
+        if t < S[_u(c), _u(p[O_CH] + F_QMIN)]:
+            S[_u(c), _u(p[O_CH] + F_QMIN)] = t
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _act_gate(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> np.int64:
     """A lower bound of the cycle rank r may issue its next ACT: tRRD_S and the activate windows."""
-    g = S[c, p[O_TR] + r * N_CMD + C_ACT]
+    g = S[_u(c), _u(p[O_TR] + r * N_CMD + C_ACT)]
     fw = _faw_wait(p, S, c, r, clk)
     return fw if fw > g else g
 
@@ -551,13 +556,13 @@ def _ready_queues(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64, mask: np.
     not scanned one by one again.
     """
     och = p[O_CH]
-    qmin = S[c, och + F_QMIN]
+    qmin = S[_u(c), _u(och + F_QMIN)]
     if clk < qmin:
-        return S[c, och + F_QSTALE] & mask, qmin
+        return S[_u(c), _u(och + F_QSTALE)] & mask, qmin
     oqr = p[O_QRDY]
     ready = np.int64(0)
     lo = BIG
-    aw = S[c, och + F_ACTWAIT] & mask
+    aw = S[_u(c), _u(och + F_ACTWAIT)] & mask
     nb = p[I_BANKS]
     for r in range(p[I_RANKS]):
         # per-bank queues of rank r are r * nb ... (r + 1) * nb - 1; per-rank queues: r only (aw is 0)
@@ -566,7 +571,7 @@ def _ready_queues(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64, mask: np.
         gate = _act_gate(p, S, c, np.int64(r), clk) if (aw >> q0) != 0 else np.int64(0)
         for qi in range(q0, q1):
             # branch-free (the outcomes are unpredictable): a selected maximum, minimum and bit
-            qr = S[c, np.uint64(oqr + qi)]  # unsigned: no negative-index wraparound (which makes a gather)
+            qr = S[_u(c), _u(oqr + qi)]  # unsigned: no negative-index wraparound (which makes a gather)
             g = gate if (aw >> qi) & 1 else np.int64(0)
             qr = g if g > qr else qr
             live = (mask >> qi) & 1
@@ -574,8 +579,8 @@ def _ready_queues(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64, mask: np.
             cand = qr if live == 1 and qr > clk else BIG
             lo = cand if cand < lo else lo
     # empty queues are reset when they receive an entry, so they need no bit
-    S[c, och + F_QSTALE] = ready
-    S[c, och + F_QMIN] = lo
+    S[_u(c), _u(och + F_QSTALE)] = ready
+    S[_u(c), _u(och + F_QMIN)] = lo
     return ready, lo
 
 
@@ -590,18 +595,18 @@ def _get_command(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
     nq = p[I_NQ]
     och = p[O_CH]
     oqr = p[O_QRDY]
-    mask = S[c, och + F_CQMASK]
+    mask = S[_u(c), _u(och + F_CQMASK)]
     min_t = BIG
     if mask == 0:
         return np.int64(-1), np.int64(-1), -1, min_t
     ready, min_t = _ready_queues(p, S, c, clk, mask)
-    if S[c, och + F_INREF] != 0:
+    if S[_u(c), _u(och + F_INREF)] != 0:
         # the queue (or the rank's queues) being refreshed may not issue
-        rq = S[c, och + F_REFQ]
+        rq = S[_u(c), _u(och + F_REFQ)]
         if rq >= 0:
             ready &= ~(np.int64(1) << rq)
         else:
-            rr = S[c, och + F_REFRANK]
+            rr = S[_u(c), _u(och + F_REFRANK)]
             if p[I_PER_BANK] == 1:
                 nb = p[I_BANKS]
                 ready &= ~(((np.int64(1) << nb) - 1) << (rr * nb))
@@ -609,7 +614,7 @@ def _get_command(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
                 ready &= ~(np.int64(1) << rr)
     if ready == 0:
         return np.int64(-1), np.int64(-1), -1, min_t
-    start = S[c, och + F_QIDX] + 1
+    start = S[_u(c), _u(och + F_QIDX)] + 1
     if start >= nq:
         start = 0
     # queues start..nq-1, then 0..start-1: the ready mask rotated so that bit 0 is queue ``start``
@@ -621,18 +626,18 @@ def _get_command(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
         qi = start + k
         if qi >= nq:
             qi -= nq
-        if qi == S[c, och + F_FRCQ] and S[c, och + F_FRCT] == clk + 1:
+        if qi == S[_u(c), _u(och + F_FRCQ)] and S[_u(c), _u(och + F_FRCT)] == clk + 1:
             # _next_command_cycle found this queue's command for this cycle, and nothing has changed since
-            cmd, e, mt = S[c, och + F_FRCCMD], S[c, och + F_FRCE], BIG
+            cmd, e, mt = S[_u(c), _u(och + F_FRCCMD)], S[_u(c), _u(och + F_FRCE)], BIG
         else:
             cmd, e, mt = _first_ready(p, S, c, qi, clk)
         if cmd >= 0:
-            S[c, och + F_QIDX] = qi
-            S[c, oqr + qi] = clk  # still ready: its stale bit stays
+            S[_u(c), _u(och + F_QIDX)] = qi
+            S[_u(c), _u(oqr + qi)] = clk  # still ready: its stale bit stays
             return cmd, qi, e, min_t
         _q_bound(p, S, c, qi, mt)
         if e == -2:
-            S[c, och + F_ACTWAIT] |= np.int64(1) << qi
+            S[_u(c), _u(och + F_ACTWAIT)] |= np.int64(1) << qi
         if mt < min_t:
             min_t = mt
     return np.int64(-1), np.int64(-1), -1, min_t
@@ -645,24 +650,26 @@ def _next_command_cycle(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> 
     nq = p[I_NQ]
     och = p[O_CH]
     oqr = p[O_QRDY]
-    mask = S[c, och + F_CQMASK]
+    mask = S[_u(c), _u(och + F_CQMASK)]
     ready, nxt = _ready_queues(p, S, c, clk, mask)
-    if S[c, och + F_REFNEXT] < nxt:
-        nxt = S[c, och + F_REFNEXT]
-    for qi in range(nq):
-        if (ready >> qi) & 1:
+    if S[_u(c), _u(och + F_REFNEXT)] < nxt:
+        nxt = S[_u(c), _u(och + F_REFNEXT)]
+    while ready != 0:
+        qi = _lowest_bit(ready)  # ascending queue order
+        ready &= ready - 1
+        if True:
             cmd, e, mt = _first_ready(p, S, c, qi, clk)
             if cmd >= 0:
-                S[c, oqr + qi] = clk
+                S[_u(c), _u(oqr + qi)] = clk
                 # remembered for _get_command at clk (until a command issues or a queue changes)
-                S[c, och + F_FRCT] = clk + 1
-                S[c, och + F_FRCQ] = qi
-                S[c, och + F_FRCCMD] = cmd
-                S[c, och + F_FRCE] = e
+                S[_u(c), _u(och + F_FRCT)] = clk + 1
+                S[_u(c), _u(och + F_FRCQ)] = qi
+                S[_u(c), _u(och + F_FRCCMD)] = cmd
+                S[_u(c), _u(och + F_FRCE)] = e
                 return clk
             _q_bound(p, S, c, qi, mt)
             if e == -2:
-                S[c, och + F_ACTWAIT] |= np.int64(1) << qi
+                S[_u(c), _u(och + F_ACTWAIT)] |= np.int64(1) << qi
             if mt < nxt:
                 nxt = mt
     return nxt
@@ -671,11 +678,11 @@ def _next_command_cycle(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _close_bank(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, bidx: np.int64) -> None:
     o = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
-    if S[c, o] == 1:
-        S[c, p[O_OPN] + r] -= 1
-    S[c, o] = 0
-    S[c, o + 1] = -1
-    S[c, o + 2] = 0
+    if S[_u(c), _u(o)] == 1:
+        S[_u(c), _u(p[O_OPN] + r)] -= 1
+    S[_u(c), _u(o)] = 0
+    S[_u(c), _u(o + 1)] = -1
+    S[_u(c), _u(o + 2)] = 0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -692,108 +699,108 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
            g: np.int64, ba: np.int64, row: np.int64, clk: np.int64, tag: np.int64, td: np.ndarray) -> None:
     """Issue one command: completions, statistics (before the state changes, as DRAMsim3), state, timing."""
     och, ost = p[O_CH], p[O_ST]
-    S[c, och + F_FRCT] = 0  # _next_command_cycle's remembered command no longer holds
+    S[_u(c), _u(och + F_FRCT)] = 0  # _next_command_cycle's remembered command no longer holds
     bidx = g * p[I_BPG] + ba
     bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
     if q >= 0:
         _q_reset(p, S, c, q)
     if cmd <= C_WRP:
         eo = _cq_off(p, S, c, q, e)
-        addr = S[c, eo + Q_ADDR]
+        addr = S[_u(c), _u(eo + Q_ADDR)]
         if cmd == C_RD or cmd == C_RDP:
             done = clk + p[I_READ_DELAY]
             i = _ht_find(p, S, c, p[O_PR], addr)
             so = p[O_PRV] + i * N_PV
-            k = S[c, so + V_CNT]
-            S[c, ost + T_RDONE] += k
-            S[c, ost + T_LAT] += k * done - S[c, so + V_ADDED]
-            if done > S[c, och + F_LAST]:
-                S[c, och + F_LAST] = done
+            k = S[_u(c), _u(so + V_CNT)]
+            S[_u(c), _u(ost + T_RDONE)] += k
+            S[_u(c), _u(ost + T_LAT)] += k * done - S[_u(c), _u(so + V_ADDED)]
+            if done > S[_u(c), _u(och + F_LAST)]:
+                S[_u(c), _u(och + F_LAST)] = done
             for tf in (V_TAG1, V_TAG2):
-                tg = S[c, so + tf]
-                if tg >= 0 and S[c, so + tf + 1] > 0:
-                    td[tg, TG_OUT_R] -= S[c, so + tf + 1]
-                    if td[tg, TG_OUT_R] == 0:
+                tg = S[_u(c), _u(so + tf)]
+                if tg >= 0 and S[_u(c), _u(so + tf + 1)] > 0:
+                    td[_u(tg), TG_OUT_R] -= S[_u(c), _u(so + tf + 1)]
+                    if td[_u(tg), TG_OUT_R] == 0:
                         td[0, 0] = 1
-                    if done > td[tg, TG_DONE]:
-                        td[tg, TG_DONE] = done
-            S[c, och + F_PRN] -= k
+                    if done > td[_u(tg), TG_DONE]:
+                        td[_u(tg), TG_DONE] = done
+            S[_u(c), _u(och + F_PRN)] -= k
             _ht_delete(p, S, c, p[O_PR], p[O_PRV], N_PV, i)
-            S[c, ost + T_RDC] += 1
-            if S[c, bo + 2] != 0:
-                S[c, ost + T_RDH] += 1
+            S[_u(c), _u(ost + T_RDC)] += 1
+            if S[_u(c), _u(bo + 2)] != 0:
+                S[_u(c), _u(ost + T_RDH)] += 1
         else:
             i = _ht_find(p, S, c, p[O_PW], addr)
             if i >= 0:
                 _ht_delete(p, S, c, p[O_PW], p[O_PW], 0, i)
-                S[c, och + F_PWN] -= 1
-            S[c, ost + T_WRC] += 1
-            if S[c, bo + 2] != 0:
-                S[c, ost + T_WRH] += 1
-            wt = S[c, eo + Q_ADDED]
+                S[_u(c), _u(och + F_PWN)] -= 1
+            S[_u(c), _u(ost + T_WRC)] += 1
+            if S[_u(c), _u(bo + 2)] != 0:
+                S[_u(c), _u(ost + T_WRH)] += 1
+            wt = S[_u(c), _u(eo + Q_ADDED)]
             if wt >= 0:
                 wd = clk + p[I_WRITE_DELAY]
-                if wd > td[wt, TG_DONE]:
-                    td[wt, TG_DONE] = wd
-                td[wt, TG_OUT_W] -= 1
-                if td[wt, TG_OUT_W] == 0:
+                if wd > td[_u(wt), TG_DONE]:
+                    td[_u(wt), TG_DONE] = wd
+                td[_u(wt), TG_OUT_W] -= 1
+                if td[_u(wt), TG_OUT_W] == 0:
                     td[0, 0] = 1
         if cmd == C_RD or cmd == C_WR:
-            S[c, bo + 2] += 1
+            S[_u(c), _u(bo + 2)] += 1
         else:
             _close_bank(p, S, c, r, bidx)
         # remove entry e from the ring: move the shorter side over it (the oldest: advance the head)
-        n = S[c, p[O_CQN] + q]
+        n = S[_u(c), _u(p[O_CQN] + q)]
         if e < n - 1 - e:
             for k in range(e, 0, -1):
                 dst = _cq_off(p, S, c, q, k)
                 src = _cq_off(p, S, c, q, k - 1)
                 for f in range(N_Q):
-                    S[c, dst + f] = S[c, src + f]
-            h = S[c, p[O_CQH] + q] + 1
-            S[c, p[O_CQH] + q] = h if h < p[I_CQ] else 0
+                    S[_u(c), _u(dst + f)] = S[_u(c), _u(src + f)]
+            h = S[_u(c), _u(p[O_CQH] + q)] + 1
+            S[_u(c), _u(p[O_CQH] + q)] = h if h < p[I_CQ] else 0
         else:
             for k in range(e, n - 1):
                 dst = _cq_off(p, S, c, q, k)
                 src = _cq_off(p, S, c, q, k + 1)
                 for f in range(N_Q):
-                    S[c, dst + f] = S[c, src + f]
-        S[c, p[O_CQN] + q] = n - 1
-        S[c, och + F_CQFULL] &= ~(np.int64(1) << q)
+                    S[_u(c), _u(dst + f)] = S[_u(c), _u(src + f)]
+        S[_u(c), _u(p[O_CQN] + q)] = n - 1
+        S[_u(c), _u(och + F_CQFULL)] &= ~(np.int64(1) << q)
         if n == 1:
-            S[c, och + F_CQMASK] &= ~(np.int64(1) << q)
-        S[c, och + F_CQT] -= 1
-        S[c, och + F_SBLK] = 0  # the transaction scheduler may find room again
+            S[_u(c), _u(och + F_CQMASK)] &= ~(np.int64(1) << q)
+        S[_u(c), _u(och + F_CQT)] -= 1
+        S[_u(c), _u(och + F_SBLK)] = 0  # the transaction scheduler may find room again
     elif cmd == C_ACT:
-        S[c, ost + T_ACT] += 1
-        S[c, och + F_QMIN] = 0  # the ACT gate moved: read the bounds again (_ready_queues)
-        S[c, bo] = 1
-        S[c, bo + 1] = row
-        S[c, bo + 2] = 0
-        S[c, p[O_OPN] + r] += 1
+        S[_u(c), _u(ost + T_ACT)] += 1
+        S[_u(c), _u(och + F_QMIN)] = 0  # the ACT gate moved: read the bounds again (_ready_queues)
+        S[_u(c), _u(bo)] = 1
+        S[_u(c), _u(bo + 1)] = row
+        S[_u(c), _u(bo + 2)] = 0
+        S[_u(c), _u(p[O_OPN] + r)] += 1
         _record_act(p, S, c, r, clk)
     elif cmd == C_PRE:
-        S[c, ost + T_PRE] += 1
+        S[_u(c), _u(ost + T_PRE)] += 1
         _close_bank(p, S, c, r, bidx)
         if q < 0:
             _reset_rank_queues(p, S, c, r)
     elif cmd == C_PREA:
-        S[c, ost + T_PREA] += 1
+        S[_u(c), _u(ost + T_PREA)] += 1
         for b in range(p[I_BANKS]):
-            if S[c, p[O_BANK] + (r * p[I_BANKS] + b) * 3] == 1:
+            if S[_u(c), _u(p[O_BANK] + (r * p[I_BANKS] + b) * 3)] == 1:
                 _close_bank(p, S, c, r, b)
                 _update_timing(p, T, S, c, C_PRE, r, b // p[I_BPG], b, clk)
         _reset_rank_queues(p, S, c, r)
         return
     elif cmd == C_REF or cmd == C_REFB:
-        S[c, ost + (T_REF if cmd == C_REF else T_REFB)] += 1
-        n = S[c, och + F_REFN]
+        S[_u(c), _u(ost + (T_REF if cmd == C_REF else T_REFB))] += 1
+        n = S[_u(c), _u(och + F_REFN)]
         ro = p[O_REFQ]
         for k in range(n):
-            if S[c, ro + k * 4 + 1] == r and (cmd == C_REF or (S[c, ro + k * 4 + 2] == g and S[c, ro + k * 4 + 3] == ba)):
+            if S[_u(c), _u(ro + k * 4 + 1)] == r and (cmd == C_REF or (S[_u(c), _u(ro + k * 4 + 2)] == g and S[_u(c), _u(ro + k * 4 + 3)] == ba)):
                 for j in range(k * 4, (n - 1) * 4):
-                    S[c, ro + j] = S[c, ro + j + 4]
-                S[c, och + F_REFN] = n - 1
+                    S[_u(c), _u(ro + j)] = S[_u(c), _u(ro + j + 4)]
+                S[_u(c), _u(och + F_REFN)] = n - 1
                 break
         _reset_rank_queues(p, S, c, r)
     _update_timing(p, T, S, c, cmd, r, g, bidx, clk)
@@ -803,32 +810,32 @@ def _issue(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: np.int64, q
 def _finish_refresh(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tuple:
     """DRAMsim3's FinishRefresh: close the rank's (or bank's) rows, then refresh; (cmd, r, g, ba, min_t)."""
     och, ro = p[O_CH], p[O_REFQ]
-    kind, r = S[c, ro], S[c, ro + 1]
-    if S[c, och + F_INREF] == 0:
-        S[c, och + F_INREF] = 1
+    kind, r = S[_u(c), _u(ro)], S[_u(c), _u(ro + 1)]
+    if S[_u(c), _u(och + F_INREF)] == 0:
+        S[_u(c), _u(och + F_INREF)] = 1
         if kind == C_REF:
-            S[c, och + F_REFRANK] = r
-            S[c, och + F_REFQ] = -1
+            S[_u(c), _u(och + F_REFRANK)] = r
+            S[_u(c), _u(och + F_REFQ)] = -1
         else:
-            S[c, och + F_REFRANK] = -1
-            S[c, och + F_REFQ] = _queue_index(p, r, S[c, ro + 2], S[c, ro + 3])
+            S[_u(c), _u(och + F_REFRANK)] = -1
+            S[_u(c), _u(och + F_REFQ)] = _queue_index(p, r, S[_u(c), _u(ro + 2)], S[_u(c), _u(ro + 3)])
     min_t = BIG
     if kind == C_REFB:
-        g, ba = S[c, ro + 2], S[c, ro + 3]
+        g, ba = S[_u(c), _u(ro + 2)], S[_u(c), _u(ro + 3)]
         bidx = g * p[I_BPG] + ba
-        req = C_PRE if S[c, p[O_BANK] + (r * p[I_BANKS] + bidx) * 3] == 1 else C_REFB
+        req = C_PRE if S[_u(c), _u(p[O_BANK] + (r * p[I_BANKS] + bidx) * 3)] == 1 else C_REFB
         et = _earliest(p, S, c, r, g, bidx, req)
         if clk >= et:
             if req == C_REFB:
-                S[c, och + F_INREF] = 0
-                S[c, och + F_REFRANK] = -1
-                S[c, och + F_REFQ] = -1
+                S[_u(c), _u(och + F_INREF)] = 0
+                S[_u(c), _u(och + F_REFRANK)] = -1
+                S[_u(c), _u(och + F_REFQ)] = -1
             return np.int64(req), r, g, ba, min_t
         return np.int64(-1), r, g, ba, et
-    if p[I_PREA] == 1 and S[c, p[O_OPN] + r] > 0:
+    if p[I_PREA] == 1 and S[_u(c), _u(p[O_OPN] + r)] > 0:
         et = np.int64(0)
         for b in range(p[I_BANKS]):
-            if S[c, p[O_BANK] + (r * p[I_BANKS] + b) * 3] == 1:
+            if S[_u(c), _u(p[O_BANK] + (r * p[I_BANKS] + b) * 3)] == 1:
                 t = _earliest(p, S, c, r, b // p[I_BPG], b, C_PRE)
                 if t > et:
                     et = t
@@ -839,7 +846,7 @@ def _finish_refresh(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tupl
     for g in range(p[I_BGS]):
         for ba in range(p[I_BPG]):
             bidx = g * p[I_BPG] + ba
-            req = C_PRE if S[c, p[O_BANK] + (r * p[I_BANKS] + bidx) * 3] == 1 else C_REF
+            req = C_PRE if S[_u(c), _u(p[O_BANK] + (r * p[I_BANKS] + bidx) * 3)] == 1 else C_REF
             et = _earliest(p, S, c, r, g, bidx, req)
             if clk < et:
                 if et < min_t:
@@ -849,9 +856,9 @@ def _finish_refresh(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tupl
                 return np.int64(C_PRE), r, np.int64(g), np.int64(ba), min_t
             num_ready += 1
     if num_ready == p[I_BANKS]:
-        S[c, och + F_INREF] = 0
-        S[c, och + F_REFRANK] = -1
-        S[c, och + F_REFQ] = -1
+        S[_u(c), _u(och + F_INREF)] = 0
+        S[_u(c), _u(och + F_REFRANK)] = -1
+        S[_u(c), _u(och + F_REFQ)] = -1
         return np.int64(C_REF), r, np.int64(0), np.int64(0), min_t
     return np.int64(-1), r, np.int64(0), np.int64(0), min_t
 
@@ -859,25 +866,25 @@ def _finish_refresh(p: np.ndarray, S: np.ndarray, c: int, clk: np.int64) -> tupl
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _insert_refresh(p: np.ndarray, S: np.ndarray, c: int) -> None:
     och, ro = p[O_CH], p[O_REFQ]
-    n = S[c, och + F_REFN]
+    n = S[_u(c), _u(och + F_REFN)]
     if n >= p[I_RQ_CAP]:
         return  # refreshes complete long before the next one is due with any sane timing
     o = ro + n * 4
     pol = p[I_REF_POLICY]
     if pol == 0:  # "simultaneous": DRAMsim3 queues the first rank that is not self-refreshing, i.e. rank 0
-        S[c, o], S[c, o + 1], S[c, o + 2], S[c, o + 3] = C_REF, 0, -1, -1
+        S[_u(c), _u(o)], S[_u(c), _u(o + 1)], S[_u(c), _u(o + 2)], S[_u(c), _u(o + 3)] = C_REF, 0, -1, -1
     elif pol == 1:
-        S[c, o], S[c, o + 1], S[c, o + 2], S[c, o + 3] = C_REF, S[c, och + F_NRANK], -1, -1
-        S[c, och + F_NRANK] = (S[c, och + F_NRANK] + 1) % p[I_RANKS]
+        S[_u(c), _u(o)], S[_u(c), _u(o + 1)], S[_u(c), _u(o + 2)], S[_u(c), _u(o + 3)] = C_REF, S[_u(c), _u(och + F_NRANK)], -1, -1
+        S[_u(c), _u(och + F_NRANK)] = (S[_u(c), _u(och + F_NRANK)] + 1) % p[I_RANKS]
     else:
-        S[c, o], S[c, o + 1] = C_REFB, S[c, och + F_NRANK]
-        S[c, o + 2], S[c, o + 3] = S[c, och + F_NBG], S[c, och + F_NBANK]
-        S[c, och + F_NBG] = (S[c, och + F_NBG] + 1) % p[I_BGS]
-        if S[c, och + F_NBG] == 0:
-            S[c, och + F_NBANK] = (S[c, och + F_NBANK] + 1) % p[I_BPG]
-            if S[c, och + F_NBANK] == 0:
-                S[c, och + F_NRANK] = (S[c, och + F_NRANK] + 1) % p[I_RANKS]
-    S[c, och + F_REFN] = n + 1
+        S[_u(c), _u(o)], S[_u(c), _u(o + 1)] = C_REFB, S[_u(c), _u(och + F_NRANK)]
+        S[_u(c), _u(o + 2)], S[_u(c), _u(o + 3)] = S[_u(c), _u(och + F_NBG)], S[_u(c), _u(och + F_NBANK)]
+        S[_u(c), _u(och + F_NBG)] = (S[_u(c), _u(och + F_NBG)] + 1) % p[I_BGS]
+        if S[_u(c), _u(och + F_NBG)] == 0:
+            S[_u(c), _u(och + F_NBANK)] = (S[_u(c), _u(och + F_NBANK)] + 1) % p[I_BPG]
+            if S[_u(c), _u(och + F_NBANK)] == 0:
+                S[_u(c), _u(och + F_NRANK)] = (S[_u(c), _u(och + F_NRANK)] + 1) % p[I_RANKS]
+    S[_u(c), _u(och + F_REFN)] = n + 1
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -889,38 +896,38 @@ def _tq_push(p: np.ndarray, S: np.ndarray, c: int, w: int, addr: np.int64, added
     per command queue, into FIFO lists in arrival order; each entry carries an arrival number."""
     och = p[O_CH]
     tq = p[I_TQ]
-    n = S[c, och + F_RQN + w]
-    alloc = S[c, och + F_RQA + w]  # slots ever used: those not in use are on the free stack
+    n = S[_u(c), _u(och + F_RQN + w)]
+    alloc = S[_u(c), _u(och + F_RQA + w)]  # slots ever used: those not in use are on the free stack
     if alloc > n:
-        slot = S[c, p[O_TQF] + w * tq + alloc - n - 1]
+        slot = S[_u(c), _u(p[O_TQF] + w * tq + alloc - n - 1)]
     else:
         slot = alloc
-        S[c, och + F_RQA + w] = alloc + 1
+        S[_u(c), _u(och + F_RQA + w)] = alloc + 1
     gs = w * tq + slot
     o = p[O_TQ] + gs * N_Q
-    S[c, o + Q_ADDR] = addr
-    S[c, o + Q_ADDED] = added
-    S[c, o + Q_RANK] = fields[1]
-    S[c, o + Q_BG] = fields[2]
-    S[c, o + Q_BA] = fields[3]
-    S[c, o + Q_ROW] = fields[4]
-    S[c, o + Q_COL] = fields[5]
-    S[c, o + Q_KIND] = kind
+    S[_u(c), _u(o + Q_ADDR)] = addr
+    S[_u(c), _u(o + Q_ADDED)] = added
+    S[_u(c), _u(o + Q_RANK)] = fields[1]
+    S[_u(c), _u(o + Q_BG)] = fields[2]
+    S[_u(c), _u(o + Q_BA)] = fields[3]
+    S[_u(c), _u(o + Q_ROW)] = fields[4]
+    S[_u(c), _u(o + Q_COL)] = fields[5]
+    S[_u(c), _u(o + Q_KIND)] = kind
     q = _queue_index(p, fields[1], fields[2], fields[3])
-    S[c, p[O_TQQ] + gs] = q
+    S[_u(c), _u(p[O_TQQ] + gs)] = q
     lo = p[O_TQL] + gs * 2
-    S[c, lo] = S[c, och + F_TQSEQ]
-    S[c, lo + 1] = -1
-    S[c, och + F_TQSEQ] += 1
+    S[_u(c), _u(lo)] = S[_u(c), _u(och + F_TQSEQ)]
+    S[_u(c), _u(lo + 1)] = -1
+    S[_u(c), _u(och + F_TQSEQ)] += 1
     ht = p[O_TQHT] + (w * p[I_NQ] + q) * 2
     bit = np.int64(1) << q
-    if S[c, och + F_RQWAIT + w] & bit:
-        S[c, p[O_TQL] + S[c, ht + 1] * 2 + 1] = gs
+    if S[_u(c), _u(och + F_RQWAIT + w)] & bit:
+        S[_u(c), _u(p[O_TQL] + S[_u(c), _u(ht + 1)] * 2 + 1)] = gs
     else:
-        S[c, ht] = gs
-        S[c, och + F_RQWAIT + w] |= bit
-    S[c, ht + 1] = gs
-    S[c, och + F_RQN + w] = n + 1
+        S[_u(c), _u(ht)] = gs
+        S[_u(c), _u(och + F_RQWAIT + w)] |= bit
+    S[_u(c), _u(ht + 1)] = gs
+    S[_u(c), _u(och + F_RQN + w)] = n + 1
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -928,14 +935,14 @@ def _tq_oldest(p: np.ndarray, S: np.ndarray, c: int, w: int) -> np.int64:
     """Global slot of the oldest transaction of queue w whose command queue has room, or -1: the oldest of the
     list heads of the command queues with room (DRAMsim3 takes the first such entry in queue order)."""
     och = p[O_CH]
-    cand = S[c, och + F_RQWAIT + w] & ~S[c, och + F_CQFULL]
+    cand = S[_u(c), _u(och + F_RQWAIT + w)] & ~S[_u(c), _u(och + F_CQFULL)]
     best = np.int64(-1)
     best_seq = BIG
     while cand != 0:
         q = _lowest_bit(cand)
         cand &= cand - 1
-        h = S[c, p[O_TQHT] + (w * p[I_NQ] + q) * 2]
-        sq = S[c, p[O_TQL] + h * 2]
+        h = S[_u(c), _u(p[O_TQHT] + (w * p[I_NQ] + q) * 2)]
+        sq = S[_u(c), _u(p[O_TQL] + h * 2)]
         if sq < best_seq:
             best_seq = sq
             best = h
@@ -947,15 +954,15 @@ def _tq_pop(p: np.ndarray, S: np.ndarray, c: int, w: int, gs: np.int64) -> None:
     """Remove entry gs, the head of its command queue's list, from queue w."""
     och = p[O_CH]
     tq = p[I_TQ]
-    q = S[c, p[O_TQQ] + gs]
-    nx = S[c, p[O_TQL] + gs * 2 + 1]
+    q = S[_u(c), _u(p[O_TQQ] + gs)]
+    nx = S[_u(c), _u(p[O_TQL] + gs * 2 + 1)]
     if nx < 0:
-        S[c, och + F_RQWAIT + w] &= ~(np.int64(1) << q)
+        S[_u(c), _u(och + F_RQWAIT + w)] &= ~(np.int64(1) << q)
     else:
-        S[c, p[O_TQHT] + (w * p[I_NQ] + q) * 2] = nx
-    n = S[c, och + F_RQN + w]
-    S[c, p[O_TQF] + w * tq + S[c, och + F_RQA + w] - n] = gs - w * tq
-    S[c, och + F_RQN + w] = n - 1
+        S[_u(c), _u(p[O_TQHT] + (w * p[I_NQ] + q) * 2)] = nx
+    n = S[_u(c), _u(och + F_RQN + w)]
+    S[_u(c), _u(p[O_TQF] + w * tq + S[_u(c), _u(och + F_RQA + w)] - n)] = gs - w * tq
+    S[_u(c), _u(och + F_RQN + w)] = n - 1
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -963,9 +970,9 @@ def _drain_trigger(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     """Whether the write buffer starts draining: full, or above the threshold while no command is queued;
     fenced writes (engine stores, which must complete; not in DRAMsim3) drain once no read waits."""
     och = p[O_CH]
-    wn = S[c, och + F_WQN]
-    return (wn >= p[I_TQ] or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
-            or (S[c, och + F_FENCE] > 0 and wn > 0 and S[c, och + F_RQN] == 0))
+    wn = S[_u(c), _u(och + F_WQN)]
+    return (wn >= p[I_TQ] or (wn > p[I_DRAIN_THR] and S[_u(c), _u(och + F_CQT)] == 0)
+            or (S[_u(c), _u(och + F_FENCE)] > 0 and wn > 0 and S[_u(c), _u(och + F_RQN)] == 0))
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -974,9 +981,9 @@ def _write_hazard_head(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     gs = _tq_oldest(p, S, c, 1)
     if gs < 0:
         return False
-    if S[c, p[O_CH] + F_PRN] == 0:
+    if S[_u(c), _u(p[O_CH] + F_PRN)] == 0:
         return False
-    return _ht_find(p, S, c, p[O_PR], S[c, p[O_TQ] + gs * N_Q + Q_ADDR]) >= 0
+    return _ht_find(p, S, c, p[O_PR], S[_u(c), _u(p[O_TQ] + gs * N_Q + Q_ADDR)]) >= 0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -984,17 +991,17 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     """DRAMsim3's ScheduleTransaction: move the first transaction whose command queue has room."""
     och = p[O_CH]
     unified = p[I_UNIFIED] == 1
-    if S[c, och + F_DRAIN] == 0 and not unified and _drain_trigger(p, S, c):
-        S[c, och + F_DRAIN] = S[c, och + F_WQN]
-    use_w = (not unified) and S[c, och + F_DRAIN] > 0
+    if S[_u(c), _u(och + F_DRAIN)] == 0 and not unified and _drain_trigger(p, S, c):
+        S[_u(c), _u(och + F_DRAIN)] = S[_u(c), _u(och + F_WQN)]
+    use_w = (not unified) and S[_u(c), _u(och + F_DRAIN)] > 0
     if use_w and _write_hazard_head(p, S, c):
         # DRAMsim3 stops draining here and schedules nothing this cycle; when the buffer is still over its
         # drain trigger, draining restarts next cycle and meets the same write again, so the read it waits
         # for never moves (a livelock DRAMsim3 shares). accelsim lets the read queue go instead.
-        S[c, och + F_DRAIN] = 0
-        wn = S[c, och + F_WQN]
-        if not (wn >= p[I_TQ] or (wn > p[I_DRAIN_THR] and S[c, och + F_CQT] == 0)
-                or (S[c, och + F_FENCE] > 0 and S[c, och + F_RQN] == 0)):
+        S[_u(c), _u(och + F_DRAIN)] = 0
+        wn = S[_u(c), _u(och + F_WQN)]
+        if not (wn >= p[I_TQ] or (wn > p[I_DRAIN_THR] and S[_u(c), _u(och + F_CQT)] == 0)
+                or (S[_u(c), _u(och + F_FENCE)] > 0 and S[_u(c), _u(och + F_RQN)] == 0)):
             return True
         use_w = False
     w = 1 if use_w else 0
@@ -1003,25 +1010,25 @@ def _schedule_transaction(p: np.ndarray, S: np.ndarray, c: int) -> bool:
         return False
     # (when draining, gs is the write _write_hazard_head found free of a pending read)
     io = p[O_TQ] + gs * N_Q
-    q = S[c, p[O_TQQ] + gs]
-    k = S[c, p[O_CQN] + q]
-    is_write = use_w or (unified and S[c, io + Q_KIND] == 1)
+    q = S[_u(c), _u(p[O_TQQ] + gs)]
+    k = S[_u(c), _u(p[O_CQN] + q)]
+    is_write = use_w or (unified and S[_u(c), _u(io + Q_KIND)] == 1)
     if use_w:
-        S[c, och + F_DRAIN] -= 1
-        if S[c, io + Q_ADDED] >= 0 and S[c, och + F_FENCE] > 0:
-            S[c, och + F_FENCE] -= 1  # a fenced write left the buffer
+        S[_u(c), _u(och + F_DRAIN)] -= 1
+        if S[_u(c), _u(io + Q_ADDED)] >= 0 and S[_u(c), _u(och + F_FENCE)] > 0:
+            S[_u(c), _u(och + F_FENCE)] -= 1  # a fenced write left the buffer
     ko = _cq_off(p, S, c, q, k)
     for f in range(N_Q):
-        S[c, ko + f] = S[c, io + f]
+        S[_u(c), _u(ko + f)] = S[_u(c), _u(io + f)]
     if is_write:
-        S[c, ko + Q_KIND] = C_WR if p[I_OPEN_PAGE] == 1 else C_WRP
+        S[_u(c), _u(ko + Q_KIND)] = C_WR if p[I_OPEN_PAGE] == 1 else C_WRP
     else:
-        S[c, ko + Q_KIND] = C_RD if p[I_OPEN_PAGE] == 1 else C_RDP
-    S[c, p[O_CQN] + q] = k + 1
+        S[_u(c), _u(ko + Q_KIND)] = C_RD if p[I_OPEN_PAGE] == 1 else C_RDP
+    S[_u(c), _u(p[O_CQN] + q)] = k + 1
     if k + 1 >= p[I_CQ]:
-        S[c, och + F_CQFULL] |= np.int64(1) << q
-    S[c, och + F_CQMASK] |= np.int64(1) << q
-    S[c, och + F_CQT] += 1
+        S[_u(c), _u(och + F_CQFULL)] |= np.int64(1) << q
+    S[_u(c), _u(och + F_CQMASK)] |= np.int64(1) << q
+    S[_u(c), _u(och + F_CQT)] += 1
     _q_appended(p, S, c, q, k)
     _tq_pop(p, S, c, w, gs)
     return True
@@ -1033,10 +1040,10 @@ def _schedule_idle(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     column command frees a command queue slot, which both clear F_SBLK)."""
     och = p[O_CH]
     unified = p[I_UNIFIED] == 1
-    if S[c, och + F_DRAIN] == 0 and not unified and _drain_trigger(p, S, c):
+    if S[_u(c), _u(och + F_DRAIN)] == 0 and not unified and _drain_trigger(p, S, c):
         return False
-    w = 1 if (not unified and S[c, och + F_DRAIN] > 0) else 0
-    return (S[c, och + F_RQWAIT + w] & ~S[c, och + F_CQFULL]) == 0
+    w = 1 if (not unified and S[_u(c), _u(och + F_DRAIN)] > 0) else 0
+    return (S[_u(c), _u(och + F_RQWAIT + w)] & ~S[_u(c), _u(och + F_CQFULL)]) == 0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -1044,57 +1051,66 @@ def _tick(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, clk: np.int64, ta
           td: np.ndarray) -> np.int64:
     """One controller clock tick of channel c at cycle clk; returns the next cycle anything can happen."""
     och = p[O_CH]
-    if clk == S[c, och + F_REFNEXT]:
+    if clk == S[_u(c), _u(och + F_REFNEXT)]:
         _insert_refresh(p, S, c)
-        S[c, och + F_REFNEXT] += p[I_REF_INTERVAL]
+        S[_u(c), _u(och + F_REFNEXT)] += p[I_REF_INTERVAL]
     nxt = BIG
     cmd = np.int64(-1)
+    q = np.int64(-1)
+    e = -1
+    r = g = ba = row = np.int64(-1)
     issued = False
-    if S[c, och + F_REFN] > 0:
+    if S[_u(c), _u(och + F_REFN)] > 0:
         cmd, r, g, ba, mt = _finish_refresh(p, S, c, clk)
         if mt < nxt:
             nxt = mt
-        if cmd >= 0:
-            _issue(p, T, S, c, cmd, np.int64(-1), -1, r, g, ba, np.int64(-1), clk, tag, td)
-            issued = True
-    if cmd < 0:
-        cmd, q, e, mt = _get_command(p, S, c, clk)
-        if mt < nxt:
-            nxt = mt
-        if cmd >= 0:
-            eo = _cq_off(p, S, c, q, e)
-            _issue(p, T, S, c, cmd, q, e, S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA], S[c, eo + Q_ROW],
-                   clk, tag, td)
-            issued = True
-    if issued and p[I_DUAL] == 1:
+    # one site each for _get_command and _issue (they are inlined: fewer copies, smaller code): phase 0 issues
+    # the refresh command or the first ready command, phase 1 (dual issue) a second one of the other kind
+    phase = 0
+    first_rw = False
+    while True:
+        if cmd < 0:
+            cmd, q, e, mt = _get_command(p, S, c, clk)
+            if phase == 0 and mt < nxt:
+                nxt = mt
+            if cmd >= 0:
+                if phase == 1 and (cmd <= C_WRP) == first_rw:
+                    break
+                eo = _cq_off(p, S, c, q, e)
+                r, g, ba, row = S[_u(c), _u(eo + Q_RANK)], S[_u(c), _u(eo + Q_BG)], S[_u(c), _u(eo + Q_BA)], S[_u(c), _u(eo + Q_ROW)]
+            else:
+                break
+        _issue(p, T, S, c, cmd, q, e, r, g, ba, row, clk, tag, td)
+        if phase == 1:
+            S[_u(c), _u(p[O_ST] + T_DUAL)] += 1
+            break
+        issued = True
+        if p[I_DUAL] != 1:
+            break
         first_rw = cmd <= C_WRP
-        cmd2, q2, e2, mt = _get_command(p, S, c, clk)
-        if cmd2 >= 0 and (cmd2 <= C_WRP) != first_rw:
-            eo = _cq_off(p, S, c, q2, e2)
-            _issue(p, T, S, c, cmd2, q2, e2, S[c, eo + Q_RANK], S[c, eo + Q_BG], S[c, eo + Q_BA], S[c, eo + Q_ROW],
-                   clk, tag, td)
-            S[c, p[O_ST] + T_DUAL] += 1
+        phase = 1
+        cmd = np.int64(-1)
     # background power: a rank with any open bank is active this cycle
     for r in range(p[I_RANKS]):
-        if S[c, p[O_OPN] + r] == 0:
-            S[c, p[O_RK] + r * 2 + 1] += 1
+        if S[_u(c), _u(p[O_OPN] + r)] == 0:
+            S[_u(c), _u(p[O_RK] + r * 2 + 1)] += 1
         else:
-            S[c, p[O_RK] + r * 2] += 1
-    S[c, p[O_ST] + T_TICKS] += 1
-    if S[c, och + F_SBLK] == 0:
+            S[_u(c), _u(p[O_RK] + r * 2)] += 1
+    S[_u(c), _u(p[O_ST] + T_TICKS)] += 1
+    if S[_u(c), _u(och + F_SBLK)] == 0:
         if _schedule_transaction(p, S, c):
             if not _schedule_idle(p, S, c):
                 return clk + 1  # another transaction may move next cycle
             issued = True  # its command queue changed: find the next command cycle below
-        S[c, och + F_SBLK] = 1
+        S[_u(c), _u(och + F_SBLK)] = 1
     if issued:
-        if S[c, och + F_REFN] > 0 or S[c, och + F_INREF] != 0:
+        if S[_u(c), _u(och + F_REFN)] > 0 or S[_u(c), _u(och + F_INREF)] != 0:
             return clk + 1
         # only commands were issued: the next event is the first cycle a queue can yield one (the bounds
         # are cached per queue, as _get_command would find them next cycle) or the next refresh
         return _next_command_cycle(p, S, c, clk + 1)
-    if S[c, och + F_REFNEXT] < nxt:
-        nxt = S[c, och + F_REFNEXT]
+    if S[_u(c), _u(och + F_REFNEXT)] < nxt:
+        nxt = S[_u(c), _u(och + F_REFNEXT)]
     return nxt
 
 
@@ -1107,31 +1123,31 @@ def _advance(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, until: np.int6
     issue, no transaction can move, no refresh is due): only the background counters and the clock advance.
     """
     och = p[O_CH]
-    clk = S[c, och + F_CLK]
+    clk = S[_u(c), _u(och + F_CLK)]
     skip = p[I_SKIP] == 1
     while clk < until:
-        nx = S[c, och + F_NEXT]
+        nx = S[_u(c), _u(och + F_NEXT)]
         if skip and nx > clk:
             stop = nx if nx < until else until
             gap = stop - clk
             for r in range(p[I_RANKS]):
-                if S[c, p[O_OPN] + r] == 0:
-                    S[c, p[O_RK] + r * 2 + 1] += gap
+                if S[_u(c), _u(p[O_OPN] + r)] == 0:
+                    S[_u(c), _u(p[O_RK] + r * 2 + 1)] += gap
                 else:
-                    S[c, p[O_RK] + r * 2] += gap
-            S[c, p[O_ST] + T_TICKS] += gap
+                    S[_u(c), _u(p[O_RK] + r * 2)] += gap
+            S[_u(c), _u(p[O_ST] + T_TICKS)] += gap
             clk = stop
             continue
-        S[c, och + F_NEXT] = _tick(p, T, S, c, clk, tag, td)
+        S[_u(c), _u(och + F_NEXT)] = _tick(p, T, S, c, clk, tag, td)
         clk += 1
-    S[c, och + F_CLK] = clk
+    S[_u(c), _u(och + F_CLK)] = clk
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _will_accept(p: np.ndarray, S: np.ndarray, c: int, is_write: bool) -> bool:
     if p[I_UNIFIED] == 1 or not is_write:
-        return S[c, p[O_CH] + F_RQN] < p[I_TQ]
-    return S[c, p[O_CH] + F_WQN] < p[I_TQ]
+        return S[_u(c), _u(p[O_CH] + F_RQN)] < p[I_TQ]
+    return S[_u(c), _u(p[O_CH] + F_WQN)] < p[I_TQ]
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -1149,10 +1165,10 @@ def _add(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_write: bool, c
     och = p[O_CH]
     # the channel has a new event unless the transaction scheduler still can move nothing (e.g. the new entry's
     # command queue is full): adding changes nothing else a tick looks at
-    if S[c, och + F_SBLK] == 0 or not _schedule_idle(p, S, c):
-        S[c, och + F_SBLK] = 0
-        if S[c, och + F_NEXT] > clk:
-            S[c, och + F_NEXT] = clk
+    if S[_u(c), _u(och + F_SBLK)] == 0 or not _schedule_idle(p, S, c):
+        S[_u(c), _u(och + F_SBLK)] = 0
+        if S[_u(c), _u(och + F_NEXT)] > clk:
+            S[_u(c), _u(och + F_NEXT)] = clk
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -1163,49 +1179,49 @@ def _add_transaction(p: np.ndarray, S: np.ndarray, c: int, addr: np.int64, is_wr
     unified = p[I_UNIFIED] == 1
     if is_write:
         if _ht_insert(p, S, c, p[O_PW], addr)[1]:
-            S[c, och + F_PWN] += 1
+            S[_u(c), _u(och + F_PWN)] += 1
             if unified:
                 _tq_push(p, S, c, 0, addr, tag, fields, 1)
             else:
                 _tq_push(p, S, c, 1, addr, tag, fields, 1)
             if tag >= 0:
-                td[tag, TG_OUT_W] += 1
+                td[_u(tag), TG_OUT_W] += 1
                 if not unified:
-                    S[c, och + F_FENCE] += 1  # fenced: drained even below the drain threshold
-        S[c, ost + T_WDONE] += 1
-        if clk + 1 > S[c, och + F_LAST]:
-            S[c, och + F_LAST] = clk + 1
+                    S[_u(c), _u(och + F_FENCE)] += 1  # fenced: drained even below the drain threshold
+        S[_u(c), _u(ost + T_WDONE)] += 1
+        if clk + 1 > S[_u(c), _u(och + F_LAST)]:
+            S[_u(c), _u(och + F_LAST)] = clk + 1
         return
-    if S[c, och + F_PWN] > 0 and _ht_find(p, S, c, p[O_PW], addr) >= 0:  # served from the write buffer
-        S[c, ost + T_RDONE] += 1
-        S[c, ost + T_LAT] += 1
-        if clk + 1 > S[c, och + F_LAST]:
-            S[c, och + F_LAST] = clk + 1
-        if tag >= 0 and clk + 1 > td[tag, TG_DONE]:
-            td[tag, TG_DONE] = clk + 1
+    if S[_u(c), _u(och + F_PWN)] > 0 and _ht_find(p, S, c, p[O_PW], addr) >= 0:  # served from the write buffer
+        S[_u(c), _u(ost + T_RDONE)] += 1
+        S[_u(c), _u(ost + T_LAT)] += 1
+        if clk + 1 > S[_u(c), _u(och + F_LAST)]:
+            S[_u(c), _u(och + F_LAST)] = clk + 1
+        if tag >= 0 and clk + 1 > td[_u(tag), TG_DONE]:
+            td[_u(tag), TG_DONE] = clk + 1
         return
     i, first = _ht_insert(p, S, c, p[O_PR], addr)
     so = p[O_PRV] + i * N_PV
     if first:
-        S[c, so + V_CNT] = 0
-        S[c, so + V_ADDED] = 0
-        S[c, so + V_TAG1] = -1
-        S[c, so + V_N1] = 0
-        S[c, so + V_TAG2] = -1
-        S[c, so + V_N2] = 0
-    S[c, so + V_CNT] += 1
-    S[c, so + V_ADDED] += clk
+        S[_u(c), _u(so + V_CNT)] = 0
+        S[_u(c), _u(so + V_ADDED)] = 0
+        S[_u(c), _u(so + V_TAG1)] = -1
+        S[_u(c), _u(so + V_N1)] = 0
+        S[_u(c), _u(so + V_TAG2)] = -1
+        S[_u(c), _u(so + V_N2)] = 0
+    S[_u(c), _u(so + V_CNT)] += 1
+    S[_u(c), _u(so + V_ADDED)] += clk
     if tag >= 0:
         # up to two streams may wait on one merged read (a third is not tracked: it completes with its stream)
-        if S[c, so + V_TAG1] == tag or S[c, so + V_TAG1] < 0:
-            S[c, so + V_TAG1] = tag
-            S[c, so + V_N1] += 1
-            td[tag, TG_OUT_R] += 1
-        elif S[c, so + V_TAG2] == tag or S[c, so + V_TAG2] < 0:
-            S[c, so + V_TAG2] = tag
-            S[c, so + V_N2] += 1
-            td[tag, TG_OUT_R] += 1
-    S[c, och + F_PRN] += 1
+        if S[_u(c), _u(so + V_TAG1)] == tag or S[_u(c), _u(so + V_TAG1)] < 0:
+            S[_u(c), _u(so + V_TAG1)] = tag
+            S[_u(c), _u(so + V_N1)] += 1
+            td[_u(tag), TG_OUT_R] += 1
+        elif S[_u(c), _u(so + V_TAG2)] == tag or S[_u(c), _u(so + V_TAG2)] < 0:
+            S[_u(c), _u(so + V_TAG2)] = tag
+            S[_u(c), _u(so + V_N2)] += 1
+            td[_u(tag), TG_OUT_R] += 1
+    S[_u(c), _u(och + F_PRN)] += 1
     if first:
         _tq_push(p, S, c, 0, addr, clk, fields, 0)
 
@@ -1228,19 +1244,31 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
     i = 0
     clk = np.int64(0)
     skip = p[I_SKIP] == 1
-    while clk < max_cycles:
+    # each channel's next event (S[_u(c), _u(F_NEXT)]), kept together: the per-cycle scan reads one cache line
+    nexts = np.empty(C, np.int64)
+    for c in range(C):
+        nexts[_u(c)] = S[_u(c), _u(och + F_NEXT)]
+    fin = np.int64(-1)  # >= 0: the run is over, every channel is brought to this cycle (one _advance site)
+    while True:
+        if fin < 0 and clk >= max_cycles:
+            break
+        until = fin if fin >= 0 else clk + 1
         for c in range(C):
-            if not skip or S[c, och + F_NEXT] <= clk:
-                _advance(p, T, S, c, clk + 1, np.int64(-1), td)
+            if fin >= 0 or not skip or nexts[_u(c)] <= clk:
+                _advance(p, T, S, c, until, np.int64(-1), td)
+                nexts[_u(c)] = S[_u(c), _u(och + F_NEXT)]
+        if fin >= 0:
+            return fin
         clk += 1
         offered = False
-        while i < n and cycles[i] <= clk - 1:
-            a = addrs[i]
+        while i < n and cycles[_u(i)] <= clk - 1:
+            a = addrs[_u(i)]
             c = ((a >> p[I_SHIFT]) >> p[I_POS_CH]) & p[I_MASK_CH]
-            w = writes[i] == 1
+            w = writes[_u(i)] == 1
             if not _will_accept(p, S, c, w):
                 break
             _add(p, S, c, a, w, clk, np.int64(-1), td)
+            nexts[_u(c)] = S[_u(c), _u(och + F_NEXT)]
             i += 1
             offered = True
             if unlimited == 0:
@@ -1249,26 +1277,25 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
             busy = False
             last = np.int64(0)
             for c in range(C):
-                if S[c, och + F_PRN] > 0:
+                if S[_u(c), _u(och + F_PRN)] > 0:
                     busy = True
-                if S[c, och + F_LAST] > last:
-                    last = S[c, och + F_LAST]
+                if S[_u(c), _u(och + F_LAST)] > last:
+                    last = S[_u(c), _u(och + F_LAST)]
             if not busy and clk > last:
-                for c in range(C):
-                    _advance(p, T, S, c, last + 1, np.int64(-1), td)
-                return last + 1
+                fin = last + 1
+                continue
         if skip and not offered:
             nxt = BIG
             for c in range(C):
-                if S[c, och + F_NEXT] < nxt:
-                    nxt = S[c, och + F_NEXT]
-            if i < n and cycles[i] >= clk and cycles[i] < nxt:
-                nxt = cycles[i]
+                if nexts[_u(c)] < nxt:
+                    nxt = nexts[_u(c)]
+            if i < n and cycles[_u(i)] >= clk and cycles[_u(i)] < nxt:
+                nxt = cycles[_u(i)]
             if i == n:
                 last = np.int64(0)
                 for c in range(C):
-                    if S[c, och + F_LAST] > last:
-                        last = S[c, och + F_LAST]
+                    if S[_u(c), _u(och + F_LAST)] > last:
+                        last = S[_u(c), _u(och + F_LAST)]
                 # the last tick is cycle ``last`` (ticking it ends the run with the clock at last + 1)
                 if last < nxt:
                     nxt = last
@@ -1289,7 +1316,7 @@ def settle(p: np.ndarray, T: np.ndarray, S: np.ndarray, until: np.int64) -> None
     """Bring every channel to cycle ``until``."""
     td = np.zeros((1, N_TG), np.int64)
     for c in range(p[I_CHANNELS]):
-        if S[c, p[O_CH] + F_CLK] < until:
+        if S[_u(c), _u(p[O_CH] + F_CLK)] < until:
             _advance(p, T, S, c, until, np.int64(-1), td)
 
 
@@ -1299,7 +1326,7 @@ def settle_channels(p: np.ndarray, T: np.ndarray, S: np.ndarray, chans: np.ndarr
     td = np.zeros((1, N_TG), np.int64)
     for i in range(chans.shape[0]):
         c = chans[i]
-        if S[c, p[O_CH] + F_CLK] < until:
+        if S[_u(c), _u(p[O_CH] + F_CLK)] < until:
             _advance(p, T, S, c, until, np.int64(-1), td)
 
 
@@ -1314,52 +1341,52 @@ def split_channel(p: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarra
     leaves gets its own copy this way. Returns 0, or -1 if the stream table is full.
     """
     for k in range(S.shape[1]):
-        S[dst, k] = S[src, k]
+        S[_u(dst), _u(k)] = S[_u(src), _u(k)]
     # streams still offering
     ns = strm.shape[0]
     s2 = 0
-    chs[dst, 0] = 0
-    for k in range(1, chs[src, 0] + 1):
-        s = chs[src, k]
-        while s2 < ns and strm[s2, SM_ACTIVE] == 1:
+    chs[_u(dst), 0] = 0
+    for k in range(1, chs[_u(src), 0] + 1):
+        s = chs[_u(src), _u(k)]
+        while s2 < ns and strm[_u(s2), SM_ACTIVE] == 1:
             s2 += 1
         if s2 == ns:
             return np.int64(-1)
         for f in range(N_SM):
-            strm[s2, f] = strm[s, f]
-        strm[s2, SM_CHAN] = dst
-        chs[dst, 0] += 1
-        chs[dst, chs[dst, 0]] = s2
-        tags[strm[s, SM_TAG], TG_UNOFF] += 1
+            strm[_u(s2), _u(f)] = strm[_u(s), _u(f)]
+        strm[_u(s2), SM_CHAN] = dst
+        chs[_u(dst), 0] += 1
+        chs[_u(dst), _u(chs[_u(dst), 0])] = s2
+        tags[_u(strm[_u(s), SM_TAG]), TG_UNOFF] += 1
     # outstanding reads (pending-read set: up to two tags per merged read)
     h = np.int64(1) << p[I_HBITS]
     for i in range(h):
-        if S[src, p[O_PR] + i] == 0:
+        if S[_u(src), _u(p[O_PR] + i)] == 0:
             continue
         so = p[O_PRV] + i * N_PV
         for tf in (V_TAG1, V_TAG2):
-            tg = S[src, so + tf]
-            if tg >= 0 and S[src, so + tf + 1] > 0:
-                tags[tg, TG_OUT_R] += S[src, so + tf + 1]
+            tg = S[_u(src), _u(so + tf)]
+            if tg >= 0 and S[_u(src), _u(so + tf + 1)] > 0:
+                tags[_u(tg), TG_OUT_R] += S[_u(src), _u(so + tf + 1)]
     # outstanding writes: write buffer (or unified queue) entries and write commands carry their tag
     och = p[O_CH]
     unified = p[I_UNIFIED] == 1
     w = 0 if unified else 1
     for q in range(p[I_NQ]):
-        if (S[src, och + F_RQWAIT + w] >> q) & 1 == 0:
+        if (S[_u(src), _u(och + F_RQWAIT + w)] >> q) & 1 == 0:
             continue
-        gs = S[src, p[O_TQHT] + (w * p[I_NQ] + q) * 2]
+        gs = S[_u(src), _u(p[O_TQHT] + (w * p[I_NQ] + q) * 2)]
         while gs >= 0:
             io = p[O_TQ] + gs * N_Q
-            if (not unified or S[src, io + Q_KIND] == 1) and S[src, io + Q_ADDED] >= 0:
-                tags[S[src, io + Q_ADDED], TG_OUT_W] += 1
-            gs = S[src, p[O_TQL] + gs * 2 + 1]
+            if (not unified or S[_u(src), _u(io + Q_KIND)] == 1) and S[_u(src), _u(io + Q_ADDED)] >= 0:
+                tags[_u(S[_u(src), _u(io + Q_ADDED)]), TG_OUT_W] += 1
+            gs = S[_u(src), _u(p[O_TQL] + gs * 2 + 1)]
     for q in range(p[I_NQ]):
-        for e in range(S[src, p[O_CQN] + q]):
+        for e in range(S[_u(src), _u(p[O_CQN] + q)]):
             eo = _cq_off(p, S, src, q, e)
-            kind = S[src, eo + Q_KIND]
-            if (kind == C_WR or kind == C_WRP) and S[src, eo + Q_ADDED] >= 0:
-                tags[S[src, eo + Q_ADDED], TG_OUT_W] += 1
+            kind = S[_u(src), _u(eo + Q_KIND)]
+            if (kind == C_WR or kind == C_WRP) and S[_u(src), _u(eo + Q_ADDED)] >= 0:
+                tags[_u(S[_u(src), _u(eo + Q_ADDED)]), TG_OUT_W] += 1
     return np.int64(0)
 
 
@@ -1375,7 +1402,7 @@ def split_channel(p: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarra
 @njit(cache=True, inline="always", error_model="numpy")
 def _channel_busy(p: np.ndarray, S: np.ndarray, c: int) -> bool:
     och = p[O_CH]
-    return S[c, och + F_RQN] > 0 or S[c, och + F_WQN] > 0 or S[c, och + F_CQT] > 0
+    return S[_u(c), _u(och + F_RQN)] > 0 or S[_u(c), _u(och + F_WQN)] > 0 or S[_u(c), _u(och + F_CQT)] > 0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -1383,26 +1410,26 @@ def _offer(p: np.ndarray, S: np.ndarray, c: int, strm: np.ndarray, chs: np.ndarr
            clk: np.int64) -> bool:
     """Offer at most one request to channel c at cycle clk: from the oldest stream that may offer (its rate
     allows it and its queue has room). Returns whether a request was accepted."""
-    n = chs[c, 0]
+    n = chs[_u(c), 0]
     for k in range(1, n + 1):
-        s = chs[c, k]
-        if clk - strm[s, SM_LAST] < strm[s, SM_INT]:
+        s = chs[_u(c), _u(k)]
+        if clk - strm[_u(s), SM_LAST] < strm[_u(s), SM_INT]:
             continue
-        w = strm[s, SM_W] == 1
+        w = strm[_u(s), SM_W] == 1
         if not _will_accept(p, S, c, w):
             continue
-        tag = strm[s, SM_TAG]
-        _add(p, S, c, strm[s, SM_BASE] + strm[s, SM_K] * strm[s, SM_RB], w, clk, tag, tags)
-        strm[s, SM_K] += 1
-        strm[s, SM_LAST] = clk
-        if strm[s, SM_K] == strm[s, SM_NREQ]:
+        tag = strm[_u(s), SM_TAG]
+        _add(p, S, c, strm[_u(s), SM_BASE] + strm[_u(s), SM_K] * strm[_u(s), SM_RB], w, clk, tag, tags)
+        strm[_u(s), SM_K] += 1
+        strm[_u(s), SM_LAST] = clk
+        if strm[_u(s), SM_K] == strm[_u(s), SM_NREQ]:
             for j in range(k, n):
-                chs[c, j] = chs[c, j + 1]
-            chs[c, 0] = n - 1
-            strm[s, SM_ACTIVE] = 0
-            tags[tag, TG_UNOFF] -= 1
-            if tags[tag, TG_UNOFF] == 0:
-                tags[tag, TG_ACC] = clk
+                chs[_u(c), _u(j)] = chs[_u(c), _u(j + 1)]
+            chs[_u(c), 0] = n - 1
+            strm[_u(s), SM_ACTIVE] = 0
+            tags[_u(tag), TG_UNOFF] -= 1
+            if tags[_u(tag), TG_UNOFF] == 0:
+                tags[_u(tag), TG_ACC] = clk
                 tags[0, 0] = 1
         return True
     return False
@@ -1418,36 +1445,36 @@ def mem_register(p: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarray
     if G[0] < start:
         G[0] = start
     ns = strm.shape[0]
-    tags[tag, TG_OUT_R] = 0
-    tags[tag, TG_OUT_W] = 0
-    tags[tag, TG_DONE] = 0
-    tags[tag, TG_ACC] = 0
-    tags[tag, TG_UNOFF] = 0
-    tags[tag, TG_FLAGS] = 1
+    tags[_u(tag), TG_OUT_R] = 0
+    tags[_u(tag), TG_OUT_W] = 0
+    tags[_u(tag), TG_DONE] = 0
+    tags[_u(tag), TG_ACC] = 0
+    tags[_u(tag), TG_UNOFF] = 0
+    tags[_u(tag), TG_FLAGS] = 1
     if tag > tags[0, 1]:
         tags[0, 1] = tag  # highest tag in use: _collect scans up to it
     s = 0
     for i in range(chans.shape[0]):
         c = chans[i]
-        if chs[c, 0] + 1 >= chs.shape[1]:
+        if chs[_u(c), 0] + 1 >= chs.shape[1]:
             return np.int64(-1)
-        while s < ns and strm[s, SM_ACTIVE] == 1:
+        while s < ns and strm[_u(s), SM_ACTIVE] == 1:
             s += 1
         if s == ns:
             return np.int64(-1)
-        strm[s, SM_ACTIVE] = 1
-        strm[s, SM_CHAN] = c
-        strm[s, SM_BASE] = base
-        strm[s, SM_K] = 0
-        strm[s, SM_NREQ] = nreq
-        strm[s, SM_RB] = req_bytes
-        strm[s, SM_W] = is_write
-        strm[s, SM_INT] = interval
-        strm[s, SM_LAST] = start + 1 - interval
-        strm[s, SM_TAG] = tag
-        chs[c, 0] += 1
-        chs[c, chs[c, 0]] = s
-        tags[tag, TG_UNOFF] += 1
+        strm[_u(s), SM_ACTIVE] = 1
+        strm[_u(s), SM_CHAN] = c
+        strm[_u(s), SM_BASE] = base
+        strm[_u(s), SM_K] = 0
+        strm[_u(s), SM_NREQ] = nreq
+        strm[_u(s), SM_RB] = req_bytes
+        strm[_u(s), SM_W] = is_write
+        strm[_u(s), SM_INT] = interval
+        strm[_u(s), SM_LAST] = start + 1 - interval
+        strm[_u(s), SM_TAG] = tag
+        chs[_u(c), 0] += 1
+        chs[_u(c), _u(chs[_u(c), 0])] = s
+        tags[_u(tag), TG_UNOFF] += 1
     return np.int64(0)
 
 
@@ -1456,21 +1483,21 @@ def _collect(tags: np.ndarray, events: np.ndarray) -> np.int64:
     """Report tags that became accepted (kind 1) or completed (kind 2): rows (tag, kind, cycle) of events."""
     n = 0
     for t in range(1, tags[0, 1] + 1):
-        f = tags[t, TG_FLAGS]
-        if f & 1 == 0 or tags[t, TG_UNOFF] != 0:
+        f = tags[_u(t), TG_FLAGS]
+        if f & 1 == 0 or tags[_u(t), TG_UNOFF] != 0:
             continue
         if f & 2 == 0:
-            events[n, 0], events[n, 1], events[n, 2] = t, 1, tags[t, TG_ACC]
+            events[_u(n), 0], events[_u(n), 1], events[_u(n), 2] = t, 1, tags[_u(t), TG_ACC]
             n += 1
             f |= 2
-        if tags[t, TG_OUT_R] == 0 and tags[t, TG_OUT_W] == 0:
-            d = tags[t, TG_DONE]
-            if d < tags[t, TG_ACC]:
-                d = tags[t, TG_ACC]
-            events[n, 0], events[n, 1], events[n, 2] = t, 2, d
+        if tags[_u(t), TG_OUT_R] == 0 and tags[_u(t), TG_OUT_W] == 0:
+            d = tags[_u(t), TG_DONE]
+            if d < tags[_u(t), TG_ACC]:
+                d = tags[_u(t), TG_ACC]
+            events[_u(n), 0], events[_u(n), 1], events[_u(n), 2] = t, 2, d
             n += 1
             f = 0  # the tag is free again
-        tags[t, TG_FLAGS] = f
+        tags[_u(t), TG_FLAGS] = f
     tags[0, 0] = 0
     return np.int64(n)
 
@@ -1490,7 +1517,7 @@ def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs:
         work = False
         offered = False
         for c in range(C):
-            has_streams = chs[c, 0] > 0
+            has_streams = chs[_u(c), 0] > 0
             if not has_streams and not _channel_busy(p, S, c):
                 continue
             work = True
@@ -1510,16 +1537,16 @@ def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs:
             # nothing was accepted this cycle: jump to the next cycle a channel can act or a stream may offer
             nxt = until
             for c in range(C):
-                if chs[c, 0] > 0:
-                    for k in range(1, chs[c, 0] + 1):
-                        s = chs[c, k]
-                        t = strm[s, SM_LAST] + strm[s, SM_INT] - 1
-                        if _will_accept(p, S, c, strm[s, SM_W] == 1) and t < nxt:
+                if chs[_u(c), 0] > 0:
+                    for k in range(1, chs[_u(c), 0] + 1):
+                        s = chs[_u(c), _u(k)]
+                        t = strm[_u(s), SM_LAST] + strm[_u(s), SM_INT] - 1
+                        if _will_accept(p, S, c, strm[_u(s), SM_W] == 1) and t < nxt:
                             nxt = t
-                    if S[c, och + F_NEXT] < nxt:
-                        nxt = S[c, och + F_NEXT]
-                elif _channel_busy(p, S, c) and S[c, och + F_NEXT] < nxt:
-                    nxt = S[c, och + F_NEXT]
+                    if S[_u(c), _u(och + F_NEXT)] < nxt:
+                        nxt = S[_u(c), _u(och + F_NEXT)]
+                elif _channel_busy(p, S, c) and S[_u(c), _u(och + F_NEXT)] < nxt:
+                    nxt = S[_u(c), _u(och + F_NEXT)]
             if nxt > clk:
                 clk = nxt
     G[0] = clk
