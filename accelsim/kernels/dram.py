@@ -165,6 +165,19 @@ def _earliest(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, g: np.int64, bi
     return e
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _earliest_q(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, r: np.int64, g: np.int64, t: int) -> np.int64:
+    """_earliest for the bank of per-bank queue q (q == r * banks + bank index: its per-bank row is q's)."""
+    e = S[_u(c), _u(p[O_TB] + q * N_CMD + t)]
+    v = S[_u(c), _u(p[O_TG] + (r * p[I_BGS] + g) * N_CMD + t)]
+    if v > e:
+        e = v
+    v = S[_u(c), _u(p[O_TR] + r * N_CMD + t)]
+    if v > e:
+        e = v
+    return e
+
+
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _faw_wait(p: np.ndarray, S: np.ndarray, c: int, r: np.int64, clk: np.int64) -> np.int64:
     """0 if the activate windows allow an ACT at clk, else the cycle the oldest entry expires."""
@@ -239,16 +252,16 @@ def _update_timing(p: np.ndarray, T: np.ndarray, S: np.ndarray, c: int, cmd: int
     # "no constraint" entries of T are -BIG (kernel_params), so clk + d never raises: branch-free maxima
     for t in range(N_CMD):
         v = clk + T[_u(cmd), S_SB, _u(t)]
-        if v > S[_u(c), _u(tb + t)]:
-            S[_u(c), _u(tb + t)] = v
+        o = S[_u(c), _u(tb + t)]
+        S[_u(c), _u(tb + t)] = v if v > o else o
     for t in range(N_CMD):
         v = clk + T[_u(cmd), S_OB, _u(t)]
-        if v > S[_u(c), _u(tg + t)]:
-            S[_u(c), _u(tg + t)] = v
+        o = S[_u(c), _u(tg + t)]
+        S[_u(c), _u(tg + t)] = v if v > o else o
     for t in range(N_CMD):
         v = clk + T[_u(cmd), S_OG, _u(t)]
-        if v > S[_u(c), _u(tr + t)]:
-            S[_u(c), _u(tr + t)] = v
+        o = S[_u(c), _u(tr + t)]
+        S[_u(c), _u(tr + t)] = v if v > o else o
     if p[I_RANKS] > 1:
         for t in range(N_CMD):
             d = T[_u(cmd), S_OR, _u(t)]
@@ -375,12 +388,12 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
     earliest cycle of each command type are looked up once, and precharge arbitration reduces to "only the
     oldest entry may precharge, and not while a younger entry hits the open row (unless the bank has had
     hit_limit hits)". Same result as the general scan."""
+    # the bank's rows are q's (q == r * banks + bank index): their addresses need not wait for the entry's
+    bo = p[O_BANK] + q * 3
     cqo = _cq_off(p, S, c, q, 0)
-    r, g, ba = S[_u(c), _u(cqo + Q_RANK)], S[_u(c), _u(cqo + Q_BG)], S[_u(c), _u(cqo + Q_BA)]
-    bidx = g * p[I_BPG] + ba
-    bo = p[O_BANK] + (r * p[I_BANKS] + bidx) * 3
+    r, g = S[_u(c), _u(cqo + Q_RANK)], S[_u(c), _u(cqo + Q_BG)]
     if S[_u(c), _u(bo)] == 0:
-        et = _earliest(p, S, c, r, g, bidx, C_ACT)
+        et = _earliest_q(p, S, c, q, r, g, C_ACT)
         fw = _faw_wait(p, S, c, r, clk)
         if fw > et:
             et = fw
@@ -391,12 +404,12 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
     min_t = BIG
     if S[_u(c), _u(cqo + Q_ROW)] == open_row:
         kind = S[_u(c), _u(cqo + Q_KIND)]
-        et = _earliest(p, S, c, r, g, bidx, kind)
+        et = _earliest_q(p, S, c, q, r, g, kind)
         if clk >= et:
             return kind, 0, min_t  # the oldest entry: no older read it could pass
         min_t = et
     else:
-        et = _earliest(p, S, c, r, g, bidx, C_PRE)
+        et = _earliest_q(p, S, c, q, r, g, C_PRE)
         if clk >= et:
             allowed = True
             for k in range(1, n):
@@ -413,8 +426,8 @@ def _first_ready_bank(p: np.ndarray, S: np.ndarray, c: int, q: np.int64, clk: np
     # reads share one earliest cycle, writes another (one page policy per queue)
     rk = np.int64(C_RD) if p[I_OPEN_PAGE] == 1 else np.int64(C_RDP)
     wk = np.int64(C_WR) if p[I_OPEN_PAGE] == 1 else np.int64(C_WRP)
-    et_r = _earliest(p, S, c, r, g, bidx, rk)
-    et_w = _earliest(p, S, c, r, g, bidx, wk)
+    et_r = _earliest_q(p, S, c, q, r, g, rk)
+    et_w = _earliest_q(p, S, c, q, r, g, wk)
     if clk < et_r and clk < et_w:
         # nothing younger can issue before min(et_r, et_w) (a lower bound even if no entry of a kind exists)
         if et_r < min_t:
