@@ -1572,6 +1572,37 @@ def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs:
 # NumPy formulation did in many small array operations (same numbers).
 
 
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _to_relative(S: np.ndarray, s: np.int64, off: np.int64, n: np.int64, width: int, clk: np.int64,
+                 out: np.ndarray, c: int, k: int) -> int:
+    """Copy ``n`` words of channel ``s``'s state from ``off`` into ``out[c, k:]`` relative to ``clk``: a cycle
+    after clk as cycles after it, a passed one as 0. With ``width`` > 0 the words are activate windows of that
+    width whose first word (the fill count) is copied as is. Returns the next k."""
+    for i in range(n):
+        v = S[s, off + i]
+        if width == 0 or i % width != 0:
+            v = v - clk if v > clk else 0
+        out[c, k] = v
+        k += 1
+    return k
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _from_relative(rel: np.ndarray, c: int, k: int, off: np.int64, n: np.int64, width: int, clk: np.int64,
+                   S: np.ndarray) -> int:
+    """The inverse of :func:`_to_relative` at cycle ``clk`` into channel ``c``: earliest cycles become clk +
+    the relative value; window timestamps clk + value, 0 (none) staying 0. Returns the next k."""
+    for i in range(n):
+        v = rel[c, k]
+        if width == 0:
+            v = v + clk
+        elif i % width != 0:
+            v = v + clk if v > 0 else 0
+        S[c, off + i] = v
+        k += 1
+    return k
+
+
 @njit(cache=True, error_model="numpy")
 def mem_canonical(p: np.ndarray, S: np.ndarray, rep: np.ndarray, clk: np.int64) -> np.ndarray:
     """Every channel's state relative to cycle ``clk`` (read from its class representative ``rep[c]``): open
@@ -1591,30 +1622,11 @@ def mem_canonical(p: np.ndarray, S: np.ndarray, rep: np.ndarray, clk: np.int64) 
         for i in range(nbank):
             out[c, k] = S[s, obank + 3 * i]
             k += 1
-        for i in range(ntb):
-            v = S[s, otb + i] - clk
-            out[c, k] = v if v > 0 else 0
-            k += 1
-        for i in range(ntg):
-            v = S[s, otg + i] - clk
-            out[c, k] = v if v > 0 else 0
-            k += 1
-        for i in range(ntr):
-            v = S[s, otr + i] - clk
-            out[c, k] = v if v > 0 else 0
-            k += 1
-        for i in range(nfaw):
-            v = S[s, ofaw + i]
-            if i % 5 != 0:
-                v = v - clk if v > clk else 0
-            out[c, k] = v
-            k += 1
-        for i in range(naw):
-            v = S[s, oaw + i]
-            if i % 33 != 0:
-                v = v - clk if v > clk else 0
-            out[c, k] = v
-            k += 1
+        k = _to_relative(S, s, otb, ntb, 0, clk, out, c, k)
+        k = _to_relative(S, s, otg, ntg, 0, clk, out, c, k)
+        k = _to_relative(S, s, otr, ntr, 0, clk, out, c, k)
+        k = _to_relative(S, s, ofaw, nfaw, 5, clk, out, c, k)
+        k = _to_relative(S, s, oaw, naw, 33, clk, out, c, k)
         out[c, k] = S[s, qidx]
     return out
 
@@ -1665,27 +1677,11 @@ def mem_restore(p: np.ndarray, S: np.ndarray, G: np.ndarray, rel: np.ndarray, cl
                 S[c, obank + 3 * i + 2] = 0
                 nopen += op
             S[c, oopn + ra] = nopen
-        for i in range(ntb):
-            S[c, otb + i] = rel[c, k] + clk
-            k += 1
-        for i in range(ntg):
-            S[c, otg + i] = rel[c, k] + clk
-            k += 1
-        for i in range(ntr):
-            S[c, otr + i] = rel[c, k] + clk
-            k += 1
-        for i in range(nfaw):
-            v = rel[c, k]
-            if i % 5 != 0:
-                v = v + clk if v > 0 else 0
-            S[c, ofaw + i] = v
-            k += 1
-        for i in range(naw):
-            v = rel[c, k]
-            if i % 33 != 0:
-                v = v + clk if v > 0 else 0
-            S[c, oaw + i] = v
-            k += 1
+        k = _from_relative(rel, c, k, otb, ntb, 0, clk, S)
+        k = _from_relative(rel, c, k, otg, ntg, 0, clk, S)
+        k = _from_relative(rel, c, k, otr, ntr, 0, clk, S)
+        k = _from_relative(rel, c, k, ofaw, nfaw, 5, clk, S)
+        k = _from_relative(rel, c, k, oaw, naw, 33, clk, S)
         S[c, och + F_QIDX] = rel[c, k]
         S[c, och + F_REFNEXT] = refnext
         S[c, och + F_REFN] = 0
