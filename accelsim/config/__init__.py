@@ -53,12 +53,17 @@ def resolve(name_or_path: str, kind: str) -> str:
     return str(p)
 
 
-def _load(cls: type, name_or_path: str, kind: str, overrides: dict[str, Any] | None) -> Any:
+def _read(name_or_path: str, kind: str, overrides: dict[str, Any] | None) -> tuple[dict[str, Any], Source]:
+    """A config file's mapping (its ``version`` checked, overrides applied) and its source."""
     path = resolve(name_or_path, kind)
     data, src = load_yaml(path)
     if "version" not in data:
         raise src.error("", "missing required key 'version'", "add 'version: 1' at the top of the file")
-    data = apply_overrides(data, overrides, src)
+    return apply_overrides(data, overrides, src), src
+
+
+def _load(cls: type, name_or_path: str, kind: str, overrides: dict[str, Any] | None) -> Any:
+    data, src = _read(name_or_path, kind, overrides)
     return build(cls, data, src)
 
 
@@ -71,11 +76,7 @@ def load_hardware(name_or_path: str, overrides: dict[str, Any] | None = None) ->
 
     The file's ``kind:`` selects the schema: ``fpga`` (:class:`HardwareConfig`) or ``gpu`` (:class:`GpuConfig`).
     """
-    path = resolve(name_or_path, "hwconfigs")
-    data, src = load_yaml(path)
-    if "version" not in data:
-        raise src.error("", "missing required key 'version'", "add 'version: 1' at the top of the file")
-    data = apply_overrides(data, overrides, src)
+    data, src = _read(name_or_path, "hwconfigs", overrides)
     kind = data.get("kind", "fpga")
     cls = HARDWARE_KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
