@@ -269,6 +269,22 @@ def fold_utilisation(rows: np.int64, cols: np.int64, sr: np.int64, sc: np.int64,
 
 
 @njit(cache=True)
+def _remember_partial(part_line: np.ndarray, part_fill: np.ndarray, n_part: np.int64, line: np.int64,
+                      fill: np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """Append (line, fill) as entry ``n_part`` of the partial-line lists, doubling them when full; returns the
+    (possibly new) lists."""
+    if n_part == part_line.shape[0]:
+        grown_l = np.zeros(2 * n_part, dtype=np.int64)
+        grown_f = np.zeros(2 * n_part, dtype=np.int64)
+        grown_l[:n_part] = part_line[:n_part]
+        grown_f[:n_part] = part_fill[:n_part]
+        part_line, part_fill = grown_l, grown_f
+    part_line[n_part] = line
+    part_fill[n_part] = fill
+    return part_line, part_fill
+
+
+@njit(cache=True)
 def ofmap_write_buffer(flow: np.int64, rows: np.int64, cols: np.int64, sr: np.int64, sc: np.int64,
                        t: np.int64, buffer_words: np.int64, active_words: np.int64, drain_lines: np.int64,
                        line_words: np.int64) -> np.ndarray:
@@ -292,9 +308,8 @@ def ofmap_write_buffer(flow: np.int64, rows: np.int64, cols: np.int64, sr: np.in
     drain_from = np.int64(0)         # first line not yet drained
     drain_end = np.int64(0)          # cycle the drain in flight ends (SCALE-Sim starts at 0)
     # partial lines closed by drains: at most one per drain, plus one at the end
-    max_partials = np.int64(16)
-    part_line = np.zeros(max_partials, dtype=np.int64)
-    part_fill = np.zeros(max_partials, dtype=np.int64)
+    part_line = np.zeros(16, dtype=np.int64)
+    part_fill = np.zeros(16, dtype=np.int64)
     n_part = np.int64(0)
     part_head = np.int64(0)          # first partial line not yet drained
     writes = np.int64(0)
@@ -355,16 +370,7 @@ def ofmap_write_buffer(flow: np.int64, rows: np.int64, cols: np.int64, sr: np.in
                         left -= k
                         # close the open line (partial lines are remembered) and drain one slice
                         if open_fill > 0:
-                            if n_part == max_partials:
-                                max_partials *= 2
-                                grown_l = np.zeros(max_partials, dtype=np.int64)
-                                grown_f = np.zeros(max_partials, dtype=np.int64)
-                                grown_l[:n_part] = part_line[:n_part]
-                                grown_f[:n_part] = part_fill[:n_part]
-                                part_line = grown_l
-                                part_fill = grown_f
-                            part_line[n_part] = lines
-                            part_fill[n_part] = open_fill
+                            part_line, part_fill = _remember_partial(part_line, part_fill, n_part, lines, open_fill)
                             n_part += 1
                             lines += 1
                             open_fill = 0
@@ -388,16 +394,7 @@ def ofmap_write_buffer(flow: np.int64, rows: np.int64, cols: np.int64, sr: np.in
     last_row = row0 - 1 + stall
     # after the last demand row: close the open line and drain everything, slice after slice
     if open_fill > 0:
-        if n_part == max_partials:
-            max_partials += 1
-            grown_l = np.zeros(max_partials, dtype=np.int64)
-            grown_f = np.zeros(max_partials, dtype=np.int64)
-            grown_l[:n_part] = part_line[:n_part]
-            grown_f[:n_part] = part_fill[:n_part]
-            part_line = grown_l
-            part_fill = grown_f
-        part_line[n_part] = lines
-        part_fill[n_part] = open_fill
+        part_line, part_fill = _remember_partial(part_line, part_fill, n_part, lines, open_fill)
         n_part += 1
         lines += 1
         open_fill = 0
