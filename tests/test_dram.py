@@ -52,7 +52,9 @@ def _twin_run(cfg, addrs, writes, cycles, unlimited: bool):  # type: ignore[no-u
         if name == "write_buf":
             p[i] = pk[K.P["drain_thr"]]
         elif name in ("pr_cap", "pw_cap"):
-            p[i] = 2 * int(pk[K.P["tq"]]) + int(pk[K.P["nq"]]) * int(pk[K.P["cq"]])
+            # the twin keeps merged reads as separate entries (DRAMsim3's multimap), and merged reads take no
+            # queue slot: with unlimited issue every request of the trace may be pending at once
+            p[i] = max(2 * int(pk[K.P["tq"]]) + int(pk[K.P["nq"]]) * int(pk[K.P["cq"]]), len(addrs))
         else:
             p[i] = pk[K.P[name]]
     state = R.new_state(p)
