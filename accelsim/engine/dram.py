@@ -325,7 +325,7 @@ class DramMemory:
                 yield timeout(0)  # let everything else due now register first
                 continue
             until = big if nxt == inf else -(-(int(nxt) * 1000) // tck)
-            n = step(p, T, S, strm, chs, tags, G, until, events)
+            n = step(p, T, S, strm, chs, tags, G, until, events, self._reps)
             t = (int(G[0]) * tck + 999) // 1000
             now = env.now
             if t > now:

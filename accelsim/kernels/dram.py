@@ -1517,19 +1517,23 @@ def _collect(tags: np.ndarray, events: np.ndarray) -> np.int64:
 
 @njit(cache=True, error_model="numpy")
 def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs: np.ndarray, tags: np.ndarray,
-             G: np.ndarray, until: np.int64, events: np.ndarray) -> np.int64:
+             G: np.ndarray, until: np.int64, events: np.ndarray, cand: np.ndarray) -> np.int64:
     """Run every channel with work from cycle G[0] until ``until`` or the first cycle after which some tag was
     accepted or completed; G[0] becomes the next cycle to run. Returns the number of rows written to
     ``events``. A channel without work is left behind and caught up (idle cycles, refresh) when it next has
-    some, which gives the same state since nothing reaches it in between."""
-    C = p[I_CHANNELS]
+    some, which gives the same state since nothing reaches it in between. Only the channels in ``cand``
+    (ascending) are looked at: every channel that has streams or requests in flight must be among them (the
+    engine passes its class representatives, the only channels it registers streams on; scanning all
+    channels every cycle cost more than simulating the one representative of a whole-device stream)."""
+    nc = cand.shape[0]
     och = p[O_CH]
     skip = p[I_SKIP] == 1
     clk = G[0]
     while clk < until:
         work = False
         offered = False
-        for c in range(C):
+        for ci in range(nc):
+            c = cand[_u(ci)]
             has_streams = chs[_u(c), 0] > 0
             if not has_streams and not _channel_busy(p, S, c):
                 continue
@@ -1549,7 +1553,8 @@ def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs:
         if skip and not offered:
             # nothing was accepted this cycle: jump to the next cycle a channel can act or a stream may offer
             nxt = until
-            for c in range(C):
+            for ci in range(nc):
+                c = cand[_u(ci)]
                 if chs[_u(c), 0] > 0:
                     for k in range(1, chs[_u(c), 0] + 1):
                         s = chs[_u(c), _u(k)]
