@@ -1579,26 +1579,26 @@ def mem_step(p: np.ndarray, T: np.ndarray, S: np.ndarray, strm: np.ndarray, chs:
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
 def _to_relative(S: np.ndarray, s: np.int64, off: np.int64, n: np.int64, width: int, clk: np.int64,
-                 out: np.ndarray, c: int, k: int) -> int:
-    """Copy ``n`` words of channel ``s``'s state from ``off`` into ``out[c, k:]`` relative to ``clk``: a cycle
-    after clk as cycles after it, a passed one as 0. With ``width`` > 0 the words are activate windows of that
-    width whose first word (the fill count) is copied as is. Returns the next k."""
+                 out: np.ndarray, k: np.int64) -> np.int64:
+    """Copy ``n`` words of channel ``s``'s state from ``off`` into ``out[k:]`` relative to ``clk``: a cycle after
+    clk as cycles after it, a passed one as 0. With ``width`` > 0 the words are activate windows of that width
+    whose first word (the fill count) is copied as is. Returns the next k."""
     for i in range(n):
         v = S[s, off + i]
         if width == 0 or i % width != 0:
             v = v - clk if v > clk else 0
-        out[c, k] = v
+        out[k] = v
         k += 1
     return k
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
-def _from_relative(rel: np.ndarray, c: int, k: int, off: np.int64, n: np.int64, width: int, clk: np.int64,
-                   S: np.ndarray) -> int:
+def _from_relative(rel: np.ndarray, k: np.int64, off: np.int64, n: np.int64, width: int, clk: np.int64,
+                   S: np.ndarray, c: int) -> np.int64:
     """The inverse of :func:`_to_relative` at cycle ``clk`` into channel ``c``: earliest cycles become clk +
     the relative value; window timestamps clk + value, 0 (none) staying 0. Returns the next k."""
     for i in range(n):
-        v = rel[c, k]
+        v = rel[k]
         if width == 0:
             v = v + clk
         elif i % width != 0:
@@ -1608,32 +1608,65 @@ def _from_relative(rel: np.ndarray, c: int, k: int, off: np.int64, n: np.int64, 
     return k
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _canonical_width(p: np.ndarray) -> np.int64:
+    """Words of one channel's relative state (``mem_canonical``)."""
+    r, b, bg = p[I_RANKS], p[I_BANKS], p[I_BGS]
+    return r * b + r * b * N_CMD + r * bg * N_CMD + r * N_CMD + r * 5 + r * 33 + 1
+
+
 @njit(cache=True, error_model="numpy")
 def mem_canonical(p: np.ndarray, S: np.ndarray, rep: np.ndarray, clk: np.int64) -> np.ndarray:
-    """Every channel's state relative to cycle ``clk`` (read from its class representative ``rep[c]``): open
-    flag per bank, then earliest cycles per bank, group and rank (as cycles after clk, 0 if passed), the
-    activate windows (first entry as is, timestamps after clk, 0 if passed) and the round-robin queue index."""
+    """Every channel's state relative to cycle ``clk`` (read from its class representative ``rep[c]``), in one
+    int64 vector: C row numbers (which row is channel c's), then the rows, one per class. A row: open flag
+    per bank, then earliest cycles per bank, group and rank (as cycles after clk, 0 if passed), the activate
+    windows (first entry as is, timestamps after clk, 0 if passed) and the round-robin queue index.
+
+    One row per class rather than per channel: the outcome of every simulated block keeps its end state,
+    and 32 copies of one row made each snapshot a fresh 57 KB allocation (its page faults cost more than the
+    copy)."""
     C = rep.shape[0]
     r, b, bg = p[I_RANKS], p[I_BANKS], p[I_BGS]
     nbank = r * b
     ntb, ntg, ntr = r * b * N_CMD, r * bg * N_CMD, r * N_CMD
     nfaw, naw = r * 5, r * 33
-    out = np.empty((C, nbank + ntb + ntg + ntr + nfaw + naw + 1), np.int64)
+    ncol = _canonical_width(p)
+    # a class's representative is its lowest channel (the engine's splits keep it so): a channel whose
+    # representative comes before it shares that channel's row
+    nrows = 0
+    for c in range(C):
+        if rep[c] >= c:
+            nrows += 1
+    out = np.empty(C + nrows * ncol, np.int64)
     obank, otb, otg, otr, ofaw, oaw = p[O_BANK], p[O_TB], p[O_TG], p[O_TR], p[O_FAW], p[O_AW32]
     qidx = p[O_CH] + F_QIDX
+    u = 0
     for c in range(C):
         s = rep[c]
-        k = 0
+        if s < c:
+            out[c] = out[s]
+            continue
+        out[c] = u
+        k = C + u * ncol
+        u += 1
         for i in range(nbank):
-            out[c, k] = S[s, obank + 3 * i]
+            out[k] = S[s, obank + 3 * i]
             k += 1
-        k = _to_relative(S, s, otb, ntb, 0, clk, out, c, k)
-        k = _to_relative(S, s, otg, ntg, 0, clk, out, c, k)
-        k = _to_relative(S, s, otr, ntr, 0, clk, out, c, k)
-        k = _to_relative(S, s, ofaw, nfaw, 5, clk, out, c, k)
-        k = _to_relative(S, s, oaw, naw, 33, clk, out, c, k)
-        out[c, k] = S[s, qidx]
+        k = _to_relative(S, s, otb, ntb, 0, clk, out, k)
+        k = _to_relative(S, s, otg, ntg, 0, clk, out, k)
+        k = _to_relative(S, s, otr, ntr, 0, clk, out, k)
+        k = _to_relative(S, s, ofaw, nfaw, 5, clk, out, k)
+        k = _to_relative(S, s, oaw, naw, 33, clk, out, k)
+        out[k] = S[s, qidx]
     return out
+
+
+@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+def _rows_equal(rel: np.ndarray, a: np.int64, b: np.int64, n: np.int64) -> bool:
+    for j in range(n):
+        if rel[a + j] != rel[b + j]:
+            return False
+    return True
 
 
 @njit(cache=True, error_model="numpy")
@@ -1642,11 +1675,15 @@ def mem_restore(p: np.ndarray, S: np.ndarray, G: np.ndarray, rel: np.ndarray, cl
     """Put every channel in the relative state ``rel`` (``mem_canonical``'s layout) at cycle ``clk``: counters
     become each channel's own (representative's plus offset), the refresh rotation continues from channel
     rep[0], open rows become foreign rows, pending constraints and activate windows are shifted by clk,
-    refresh and queue bookkeeping restart. Writes the new classes to ``newrep`` (channels with equal rows of
-    rel share the first one; every channel its own where share is 0) and the new counter offsets to
-    ``stat_off``. Returns 1 when every row of rel is equal (newrep all 0), else 0."""
+    refresh and queue bookkeeping restart. Writes the new classes to ``newrep`` (channels with equal rows
+    share the first of them; every channel its own where share is 0) and the new counter offsets to
+    ``stat_off``. Returns 1 when every channel's row is equal (newrep all 0), else 0. Only representatives get
+    the state (until a split copies a representative's row over it, a non-representative's row is only read
+    for its counters)."""
     C = rep.shape[0]
     ns = statcols.shape[0]
+    ncol = _canonical_width(p)
+    nrows = (rel.shape[0] - C) // ncol
     # counters become every channel's own before the classes change
     tmp = np.empty((C, ns), np.int64)
     for c in range(C):
@@ -1656,38 +1693,61 @@ def mem_restore(p: np.ndarray, S: np.ndarray, G: np.ndarray, rel: np.ndarray, cl
     for c in range(C):
         for j in range(ns):
             S[c, statcols[j]] = tmp[c, j]
+    # channels restored to the same state form one class again: rows of equal content get one number
+    # (the first such row), and each channel the first channel whose row has its number
+    canon = np.empty(nrows, np.int64)
+    for u in range(nrows):
+        canon[u] = u
+        for u2 in range(u):
+            if canon[u2] == u2 and _rows_equal(rel, C + u * ncol, C + u2 * ncol, ncol):
+                canon[u] = u2
+                break
+    first = np.full(nrows, -1, np.int64)
+    same = np.int64(1)
+    c0 = canon[rel[0]]
+    for c in range(C):
+        k = canon[rel[c]]
+        if k != c0:
+            same = np.int64(0)
+        if first[k] < 0:
+            first[k] = c
+        if share == 0:
+            newrep[c] = c
+        else:
+            newrep[c] = first[k]
     och = p[O_CH]
     r0 = rep[0]
     nr, nbg, nbk = S[r0, och + F_NRANK], S[r0, och + F_NBG], S[r0, och + F_NBANK]
-    r, b, bg = p[I_RANKS], p[I_BANKS], p[I_BGS]
-    nbank = r * b
-    ntb, ntg, ntr = r * b * N_CMD, r * bg * N_CMD, r * N_CMD
+    r, b = p[I_RANKS], p[I_BANKS]
+    ntb, ntg, ntr = r * b * N_CMD, r * p[I_BGS] * N_CMD, r * N_CMD
     nfaw, naw = r * 5, r * 33
     obank, otb, otg, otr, ofaw, oaw, oopn, oqrdy = (p[O_BANK], p[O_TB], p[O_TG], p[O_TR], p[O_FAW], p[O_AW32],
                                                     p[O_OPN], p[O_QRDY])
     interval = p[I_REF_INTERVAL]
     refnext = (clk // interval + 1) * interval
     for c in range(C):
+        if newrep[c] != c:
+            continue  # its class's representative holds its state (a non-representative row is not read)
         S[c, och + F_NRANK] = nr
         S[c, och + F_NBG] = nbg
         S[c, och + F_NBANK] = nbk
-        k = 0
+        k = C + rel[c] * ncol
         for ra in range(r):
             nopen = 0
             for i in range(ra * b, (ra + 1) * b):
-                op = rel[c, k]
+                op = rel[k]
                 k += 1
                 S[c, obank + 3 * i] = op
                 S[c, obank + 3 * i + 1] = -2 if op == 1 else -1  # an open row that no later access matches
                 S[c, obank + 3 * i + 2] = 0
                 nopen += op
             S[c, oopn + ra] = nopen
-        k = _from_relative(rel, c, k, otb, ntb, 0, clk, S)
-        k = _from_relative(rel, c, k, otg, ntg, 0, clk, S)
-        k = _from_relative(rel, c, k, otr, ntr, 0, clk, S)
-        k = _from_relative(rel, c, k, ofaw, nfaw, 5, clk, S)
-        k = _from_relative(rel, c, k, oaw, naw, 33, clk, S)
-        S[c, och + F_QIDX] = rel[c, k]
+        k = _from_relative(rel, k, otb, ntb, 0, clk, S, c)
+        k = _from_relative(rel, k, otg, ntg, 0, clk, S, c)
+        k = _from_relative(rel, k, otr, ntr, 0, clk, S, c)
+        k = _from_relative(rel, k, ofaw, nfaw, 5, clk, S, c)
+        k = _from_relative(rel, k, oaw, naw, 33, clk, S, c)
+        S[c, och + F_QIDX] = rel[k]
         S[c, och + F_REFNEXT] = refnext
         S[c, och + F_REFN] = 0
         S[c, och + F_INREF] = 0
@@ -1703,36 +1763,6 @@ def mem_restore(p: np.ndarray, S: np.ndarray, G: np.ndarray, rel: np.ndarray, cl
         S[c, och + F_NEXT] = clk
     if G[0] < clk:
         G[0] = clk
-    # channels restored to the same state form one class again
-    ncol = rel.shape[1]
-    same = np.int64(1)
-    for c in range(1, C):
-        for j in range(ncol):
-            if rel[c, j] != rel[0, j]:
-                same = np.int64(0)
-                break
-        if same == 0:
-            break
-    if share == 0:
-        for c in range(C):
-            newrep[c] = c
-    elif same == 1:
-        for c in range(C):
-            newrep[c] = 0
-    else:
-        for c in range(C):
-            newrep[c] = c
-            for c2 in range(c):
-                if newrep[c2] != c2:
-                    continue  # not the first of its rows
-                eq = True
-                for j in range(ncol):
-                    if rel[c, j] != rel[c2, j]:
-                        eq = False
-                        break
-                if eq:
-                    newrep[c] = c2
-                    break
     for c in range(C):
         s = newrep[c]
         for j in range(ns):
