@@ -111,12 +111,14 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
     comp.check_capacity(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
     if fidelity == "roofline":
         return _roofline(hw, model, sc, num, prefill_graph, comp, t_wall)
-    phases: list[tuple[str, Program]] = [("prefill", comp.compile(prefill_graph))]
+    # one memory map for the whole run: the KV cache laid out for its longest context
+    kv_tokens = max(q, comp.bucket("decode", sc.prompt + sc.gen) if sc.gen else 0)
+    phases: list[tuple[str, Program]] = [("prefill", comp.compile(prefill_graph, kv_tokens))]
     by_bucket: dict[int, Program] = {}
     for i in range(1, sc.gen + 1):
         b = comp.bucket("decode", sc.prompt + i)
         if b not in by_bucket:
-            by_bucket[b] = comp.compile(build_decode(model, sc.batch, b, num))
+            by_bucket[b] = comp.compile(build_decode(model, sc.batch, b, num), kv_tokens)
         phases.append((f"decode.{i}", by_bucket[b]))
     engine = Engine(hw, comp.units, fidelity=fidelity, timeline=timeline_path is not None)
     stats = engine.run(phases)

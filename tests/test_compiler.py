@@ -133,3 +133,42 @@ def test_moe_compiles_active_experts(hw) -> None:  # type: ignore[no-untyped-def
     gate = _by_name(prog, "gate").trace
     assert gate["macs"].sum() == 2 * 4096 * 14336  # two experts for one token
     assert any(b.name.startswith("router") for b in prog.blocks)
+
+
+def test_memory_map_gives_every_tensor_its_own_addresses(hw, llama) -> None:  # type: ignore[no-untyped-def]
+    """Weights of different ops, keys and values of different heads, and the new token's entries sit at
+    distinct addresses (row-buffer locality in the DRAM model depends on them): weight slabs in inventory
+    order inside a layer, the LM head after the last layer, the KV cache head-major for the run's longest
+    context."""
+    num = resolve_numerics(llama, hw.deployment)
+    comp = FpgaCompiler(hw)
+    kv_tokens = 512
+    prog = comp.compile(build_decode(llama, 2, 256, num), kv_tokens)
+
+    def extents(name, opcode=LOAD):  # type: ignore[no-untyped-def]
+        tr = _by_name(prog, name).trace
+        sel = (tr["opcode"] == opcode) & (tr["region"] <= 1)  # weights and KV cache (not the RoPE tables)
+        return list(zip(tr["addr"][sel].tolist(), (tr["addr"][sel] + tr["bytes"][sel]).tolist()))
+
+    # weights: each projection streams its own slab, one after the other in the layer's inventory order
+    spans = {n: extents(n) for n in ("q_proj", "k_proj", "v_proj", "o_proj", "gate", "up", "down")}
+    lo = {n: min(a for a, _ in s) for n, s in spans.items()}
+    hi = {n: max(b for _, b in s) for n, s in spans.items()}
+    order = ["q_proj", "k_proj", "v_proj", "o_proj", "gate", "up", "down"]
+    assert lo["q_proj"] == 64 * 2**10  # after the attention norm (tensors start on 64 KiB boundaries)
+    for a, b in zip(order, order[1:]):
+        assert hi[a] <= lo[b]  # (the norm weights sit in between)
+    layer_w = prog.region_stride[0]
+    assert hi["down"] <= layer_w
+    assert min(a for a, _ in extents("lm_head")) >= layer_w * 32  # after the last layer's slab
+
+    # KV cache: per (keys/values, sequence, head) a run of kv_tokens tokens
+    tok = 128 * 1  # head_dim x int8
+    k_loads, v_loads = extents("attn_qk"), extents("attn_pv")
+    assert len({a for a, _ in k_loads}) == len(k_loads) == 2 * 32  # 2 sequences x 32 heads, one chunk each
+    assert sorted(a for a, _ in k_loads) == [h * kv_tokens * tok for h in range(64)]
+    assert min(a for a, _ in v_loads) == 2 * 32 * kv_tokens * tok  # values after every sequence's keys
+    assert prog.region_stride[1] == 2 * 2 * 32 * kv_tokens * tok  # K + V, 2 sequences, one layer
+    # the new token (position 255) is written at its slot, keys and values apart
+    (k_at, _), (v_at, _) = extents("kv_append", STORE)
+    assert k_at == 255 * tok and v_at == 2 * 32 * kv_tokens * tok + 255 * tok

@@ -51,6 +51,9 @@ _F = {name: i for i, name in enumerate(SFU_FUNCS)}
 
 #: bytes reserved for spilled activations in the memory map (addresses only; timing does not depend on them)
 _ACT_SCRATCH_BYTES = 64 * 2**20
+#: every weight tensor starts on this boundary (an allocation granularity; it also keeps the sub-byte rounding
+#: of a tensor's tiles inside its own slab)
+_TENSOR_ALIGN = 64 * 2**10
 
 # element-wise ops that fuse into the producing linear layer, with their SFU function and passes
 _EPILOGUE = {"rope": ("rope", 3), "activation": ("activation", 1), "eltwise_mul": ("eltwise", 1),
@@ -220,6 +223,37 @@ class FpgaCompiler:
         """Bytes of one decoder layer's parameters (every expert), from the model's inventory."""
         return sum(t.bytes for t in graph.parameters if t.name.startswith("layers.0."))
 
+    @staticmethod
+    def _weight_offsets(graph: Graph) -> tuple[dict[str, int], int, int]:
+        """The weights' memory map: (offset per parameter, layer slab bytes, bytes of the other parameters).
+
+        A layer's parameters lie one after another, in inventory order, inside the layer's slab (the
+        region's per-layer stride; names as the layer's ops know them); the other parameters (embedding,
+        final norm, LM head) after the last layer's slab. Each starts on a _TENSOR_ALIGN boundary."""
+        def size(t) -> int:  # type: ignore[no-untyped-def]
+            return _ceil(t.bytes, _TENSOR_ALIGN) * _TENSOR_ALIGN
+
+        layer_slab = sum(size(t) for t in graph.parameters if t.name.startswith("layers.0."))
+        off: dict[str, int] = {}
+        in_layer = 0
+        rest = layer_slab * graph.sections[1].repeat
+        for t in graph.parameters:
+            if t.name.startswith("layers.0."):
+                off[t.name[len("layers.0."):]] = in_layer
+                in_layer += size(t)
+            elif not t.name.startswith("layers."):
+                off[t.name] = rest
+                rest += size(t)
+        return off, layer_slab, rest - layer_slab * graph.sections[1].repeat
+
+    def _kv_addr(self, batch: int, kv_heads: int, head_dim: int, elem_bytes: float, kind: int, seq: int, head: int,
+                 token: int) -> int:
+        """Address in a layer's KV slab of token ``token`` of (kind 0: keys, 1: values, sequence, KV head):
+        head-major, each head's tokens contiguous for the run's longest context (decode attention streams one
+        head's keys or values)."""
+        tok = head_dim * elem_bytes
+        return int((((kind * batch + seq) * kv_heads + head) * self._kv_tokens + token) * tok)
+
     def check_capacity(self, graph: Graph, batch: int, max_tokens: int) -> None:
         """Fail clearly when weights plus the full KV cache do not fit the weight memory."""
         kv_bytes = self._kv_bytes_per_token(graph) * batch * max_tokens * graph.sections[1].repeat
@@ -235,9 +269,14 @@ class FpgaCompiler:
                 hint="use lower-precision weights (deployment.formats.weights), fewer tokens or a smaller batch, "
                      "a smaller model, or a device with more memory")
 
-    def compile(self, graph: Graph) -> Program:
-        """Lower ``graph`` (lengths already bucketed by the caller) into a program of barrier-ended blocks."""
+    def compile(self, graph: Graph, kv_tokens: int | None = None) -> Program:
+        """Lower ``graph`` (lengths already bucketed by the caller) into a program of barrier-ended blocks.
+
+        ``kv_tokens``: the tokens per sequence the KV cache is laid out for (default: the graph's KV length);
+        give the run's longest context so that every step of a run sees the same memory map."""
         decode = graph.phase == "decode"
+        self._kv_tokens = max(graph.kv_len, kv_tokens or 0)
+        self._w_off, layer_w, other_w = self._weight_offsets(graph)
         blocks: list[Block] = []
         index: dict[tuple[str, str], int] = {}
         seq: list[tuple[int, int]] = []
@@ -256,9 +295,8 @@ class FpgaCompiler:
                 seq.extend((bid, rep if sec.name == "layer" else 0) for bid in ids)
         # memory map: per-layer slabs of weights and KV cache, then activations, then tables
         layer = graph.sections[1]
-        layer_w = self._layer_weight_bytes(graph)
-        kv_layer = self._kv_bytes_per_token(graph) * graph.batch * graph.kv_len
-        kv_base = layer_w * layer.repeat
+        kv_layer = self._kv_bytes_per_token(graph) * graph.batch * self._kv_tokens
+        kv_base = layer_w * layer.repeat + other_w
         act_base = kv_base + kv_layer * layer.repeat
         base = (0, kv_base, act_base, act_base + _ACT_SCRATCH_BYTES)
         return Program(UNITS, tuple(blocks), np.array(seq, dtype=np.int64).reshape(-1, 2), base,
@@ -309,8 +347,12 @@ class FpgaCompiler:
                 self._attention_mm(tr, head, grp[1:], graph)
         elif kind == "kv_append":
             if on_chip:  # the new keys/values are in the global buffer: write them into the cache
-                for t in head.outputs:
-                    tr.store(t.bytes, self.dev.a_chans, _R_KV)
+                b, kvh, hd = head.attr("batch"), head.attr("kv_heads"), head.attr("head_dim")
+                pos = graph.kv_len - head.attr("q_len")
+                for kind, t in enumerate(head.outputs):
+                    # every sequence's and head's new entries, placed at the first one's slot (the memory
+                    # model stripes an access over its channels, as the heads' pieces spread over them)
+                    tr.store(t.bytes, self.dev.a_chans, _R_KV, self._kv_addr(b, kvh, hd, t.bits / 8, kind, 0, 0, pos))
             # otherwise the K/V projections already stored their outputs into the cache region
         elif kind == "embedding":
             self._embedding(tr, grp, on_chip)
@@ -405,10 +447,14 @@ class FpgaCompiler:
         w_bits = w.bits_per_dense_element / dens
         a_bytes = op.inputs[0].bits / 8
         out_t = op.outputs[0]
-        out_region, out_bytes = _R_ACT, out_t.bits / 8
+        out_region, out_bytes, out_addr = _R_ACT, out_t.bits / 8, 0
         if op.name in ("k_proj", "v_proj"):  # their outputs are the new cache entries
-            kv_t = next(o for o2 in graph.sections[1].ops if o2.kind == "kv_append" for o in o2.outputs)
+            kv_op = next(o2 for o2 in graph.sections[1].ops if o2.kind == "kv_append")
+            kv_t = kv_op.outputs[0]
             out_region, out_bytes = _R_KV, kv_t.bits / 8
+            out_addr = self._kv_addr(kv_op.attr("batch"), kv_op.attr("kv_heads"), kv_op.attr("head_dim"), out_bytes,
+                                     0 if op.name == "k_proj" else 1, 0, 0, graph.kv_len - kv_op.attr("q_len"))
+        w_addr = self._w_off.get(w.name, 0)
         bias_bytes = sum(t.bytes for t in op.params[1:] if t.role == "bias")
         # engine choice: fewer padded MAC-cycles wins
         mm_cycles = _ceil(rows, d.mm_tile_m) * d.mm_tile_m * _ceil(n, d.mm_tile_n) * d.mm_tile_n / d.mm_rate
@@ -419,10 +465,10 @@ class FpgaCompiler:
         if use_mv:
             # decode on chip: outputs stay in the global buffer (kv_append writes the new K/V to the cache)
             self._linear_mv(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
-                            bias, on_chip, work)
+                            bias, on_chip, work, w_addr, out_addr)
         else:
             self._linear_mm(tr, op, fused, rows, k, n, groups, dens, w_bits, a_bytes, out_bytes, out_region,
-                            bias, on_chip, work)
+                            bias, on_chip, work, w_addr, out_addr)
 
     def _split_k(self, op: Op, k: int, tile_cols: int, dens: float, capacity: float) -> tuple[list[tuple[int, int]], int]:
         """Reduction chunks so that min_buffer_depth weight tiles fit ``capacity``; and how many tiles fit."""
@@ -444,7 +490,7 @@ class FpgaCompiler:
 
     def _linear_mv(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,
                    w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int,
-                   on_chip: bool, work: float) -> None:
+                   on_chip: bool, work: float, w_addr: int, out_addr: int) -> None:
         d = self.dev
         chunks, depth = self._split_k(op, k, d.mv_tile, dens, d.cap_a_mv)
         vec = k * d.op_bytes
@@ -457,10 +503,12 @@ class FpgaCompiler:
         if not on_chip:
             inp = tr.load(_ceil(rows * groups * k * a_bytes, 1), d.b_chans, PATH_CROSS, _R_ACT)
         hist: list[int] = []
-        addr = 0
-        for _g in range(groups):
+        group_bytes = _ceil(n * k * dens * w_bits / 8, 1)  # one group's (expert's) matrix in the weight map
+        out_at = out_addr
+        for g in range(groups):
             for r0 in range(0, rows, rows_per_pass):
                 r = min(rows_per_pass, rows - r0)
+                addr = w_addr + g * group_bytes  # every pass over the rows streams the same matrix again
                 for c0 in range(0, n, d.mv_tile):
                     cols = min(d.mv_tile, n - c0)
                     last = -1
@@ -473,11 +521,13 @@ class FpgaCompiler:
                         hist.append(last)
                     last = self._epilogue(tr, fused, r, cols, last, on_chip, a_bytes)
                     if not on_chip:
-                        tr.store(_ceil(r * cols * out_bytes, 1), d.a_chans, out_region, deps=(last,))
+                        ob = _ceil(r * cols * out_bytes, 1)
+                        tr.store(ob, d.a_chans, out_region, out_at, deps=(last,))
+                        out_at += ob
 
     def _linear_mm(self, tr: _Trace, op: Op, fused: list[Op], rows: int, k: int, n: int, groups: int, dens: float,
                    w_bits: float, a_bytes: float, out_bytes: float, out_region: int, bias: int, on_chip: bool,
-                   work: float) -> None:
+                   work: float, w_addr: int, out_addr: int) -> None:
         d = self.dev
         tile_a = min(rows, d.mm_tile_m) * k * d.op_bytes
         depth_a = int(d.cap_a_mm // tile_a)
@@ -487,12 +537,14 @@ class FpgaCompiler:
         chunks, depth_b = self._split_k(op, k, d.mm_tile_n, dens, d.cap_b)
         hist: list[int] = []
         a_hist: list[int] = []
-        addr = 0
-        for _g in range(groups):
+        group_bytes = _ceil(n * k * dens * w_bits / 8, 1)  # one group's (expert's) matrix in the weight map
+        out_at = out_addr
+        for g in range(groups):
             for r0 in range(0, rows, d.mm_tile_m):
                 r = min(d.mm_tile_m, rows - r0)
                 slot_a = a_hist[-depth_a] if len(a_hist) >= depth_a else -1
                 lda = tr.load(_ceil(r * k * a_bytes, 1), d.a_chans, PATH_ATTACHED, _R_ACT, deps=(slot_a,))
+                addr = w_addr + g * group_bytes  # every row tile streams the same matrix again
                 last = -1
                 for c0 in range(0, n, d.mm_tile_n):
                     cols = min(d.mm_tile_n, n - c0)
@@ -504,9 +556,10 @@ class FpgaCompiler:
                         last = tr.compute(MM, r, cols, kl, dens, deps=(ldb, lda, bias), work=work)
                         hist.append(last)
                     tail = self._epilogue(tr, fused, r, cols, last, on_chip, a_bytes)
-                    tr.store(_ceil(r * cols * out_bytes, 1), d.a_chans, out_region, deps=(tail,))
+                    ob = _ceil(r * cols * out_bytes, 1)
+                    tr.store(ob, d.a_chans, out_region, out_at, deps=(tail,))
+                    out_at += ob
                 a_hist.append(last)
-            addr = 0
 
     def _attention_mv(self, tr: _Trace, op: Op, fused: list[Op], graph: Graph, on_chip: bool) -> None:
         """Decode attention on the MV engine: per KV head, load K (or V) once, one MV per query head."""
@@ -530,12 +583,14 @@ class FpgaCompiler:
             src = hq * (hd if qk else kv) * b
             inp = tr.load(_ceil(src * a_bytes, 1), d.b_chans, PATH_CROSS, _R_ACT)
         hist: list[int] = []
-        for _s in range(b):
-            for _h in range(hkv):
+        kind = 0 if qk else 1
+        for s in range(b):
+            for h in range(hkv):
                 last_mv = [-1] * group
                 for t0, tl in chunks:
                     slot = hist[-depth] if len(hist) >= depth else -1
-                    ld = tr.load(_ceil(tl * hd * kv_bytes, 1), d.a_chans, PATH_ATTACHED, _R_KV, deps=(slot,))
+                    ld = tr.load(_ceil(tl * hd * kv_bytes, 1), d.a_chans, PATH_ATTACHED, _R_KV,
+                                 self._kv_addr(b, hkv, hd, kv_bytes, kind, s, h, t0), deps=(slot,))
                     for q in range(group):
                         if qk:  # scores of one query over tl keys: tl outputs, reduction over the head dim
                             mv = tr.compute(MV, 1, tl, hd, 1.0, deps=(ld, inp))
@@ -554,7 +609,8 @@ class FpgaCompiler:
     def _attention_mm(self, tr: _Trace, op: Op, fused: list[Op], graph: Graph) -> None:
         """Prefill attention on the MM engine: per head and 128-row query tile, over the kept key blocks."""
         d = self.dev
-        b, hq, hd, q_len, kv = (op.attr(x) for x in ("batch", "heads", "head_dim", "q_len", "kv_len"))
+        b, hq, hkv, hd, q_len, kv = (op.attr(x) for x in ("batch", "heads", "kv_heads", "head_dim", "q_len", "kv_len"))
+        group = hq // hkv
         past = kv - q_len
         kv_bytes = op.inputs[1].bits / 8
         a_bytes = op.outputs[0].bits / 8
@@ -563,8 +619,8 @@ class FpgaCompiler:
         block_bytes = (d.mm_tile_n * hd if qk else kv * d.mm_tile_n) * d.op_bytes
         depth = max(d.min_depth, int(d.cap_b // block_bytes))
         hist: list[int] = []
-        for _s in range(b):
-            for _h in range(hq):
+        for s in range(b):
+            for h in range(hq):
                 for r0 in range(0, q_len, d.mm_tile_m):
                     r = min(d.mm_tile_m, q_len - r0)
                     runs = kept_key_blocks(r0, r0 + r, past, kv, d.prefill_mask, d.mm_tile_n)
@@ -577,7 +633,8 @@ class FpgaCompiler:
                             for k0 in range(start, stop, d.mm_tile_n):
                                 kn = min(d.mm_tile_n, stop - k0)
                                 slot = hist[-depth] if len(hist) >= depth else -1
-                                ldb = tr.load(_ceil(kn * hd * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV, deps=(slot,))
+                                ldb = tr.load(_ceil(kn * hd * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV,
+                                              self._kv_addr(b, hkv, hd, kv_bytes, 0, s, h // group, k0), deps=(slot,))
                                 last = tr.compute(MM, r, kn, hd, 1.0, deps=(ldb, lda))
                                 hist.append(last)
                         for _f in fused:
@@ -589,7 +646,10 @@ class FpgaCompiler:
                         for c0 in range(0, hd, d.mm_tile_n):
                             cn = min(d.mm_tile_n, hd - c0)
                             slot = hist[-depth] if len(hist) >= depth else -1
-                            ldb = tr.load(_ceil(keys * cn * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV, deps=(slot,))
+                            # head columns c0..c0+cn of the kept keys' values (placed at the column's offset)
+                            v_at = self._kv_addr(b, hkv, hd, kv_bytes, 1, s, h // group, 0) + int(c0 * kv_bytes)
+                            ldb = tr.load(_ceil(keys * cn * kv_bytes, 1), d.b_chans, PATH_CROSS, _R_KV, v_at,
+                                          deps=(slot,))
                             mm = tr.compute(MM, r, cn, keys, 1.0, deps=(ldb, lda))
                             hist.append(mm)
                             tr.store(_ceil(r * cn * a_bytes, 1), d.a_chans, _R_ACT, deps=(mm,))

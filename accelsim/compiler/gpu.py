@@ -180,8 +180,9 @@ class GpuCompiler:
                 hint="use lower-precision weights (deployment.formats.weights), fewer tokens or a smaller batch, "
                      "a smaller model, or a GPU with more memory")
 
-    def compile(self, graph: Graph) -> Program:
-        """Lower ``graph`` (lengths already bucketed) into a program of one block: the whole step."""
+    def compile(self, graph: Graph, kv_tokens: int | None = None) -> Program:
+        """Lower ``graph`` (lengths already bucketed) into a program of one block: the whole step.
+        (``kv_tokens`` is accepted for the compilers' common interface: the GPU model has no addresses.)"""
         kernels = self._recipe(graph)
         trace, names, kinds = self._emit(kernels, graph)
         label = f"{graph.phase}"
