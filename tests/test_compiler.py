@@ -172,3 +172,14 @@ def test_memory_map_gives_every_tensor_its_own_addresses(hw, llama) -> None:  # 
     # the new token (position 255) is written at its slot, keys and values apart
     (k_at, _), (v_at, _) = extents("kv_append", STORE)
     assert k_at == 255 * tok and v_at == 2 * 32 * kv_tokens * tok + 255 * tok
+
+
+@pytest.mark.parametrize("model", ["gpt2-small", "opt-6.7b", "llama3-8b", "mixtral-8x7b"])
+def test_every_linear_weight_has_a_place_in_the_memory_map(hw, model) -> None:  # type: ignore[no-untyped-def]
+    m = load_workload(model)
+    graph = build_decode(m, 1, 64, resolve_numerics(m, hw.deployment))
+    offsets, layer_slab, _ = FpgaCompiler._weight_offsets(graph)
+    linears = [op for sec in graph.sections for op in sec.ops if op.kind == "linear"]
+    assert linears and all(op.params[0].name in offsets for op in linears)
+    starts = sorted(offsets.values())
+    assert len(set(starts)) == len(starts)  # no two tensors share an address

@@ -452,8 +452,12 @@ class FpgaCompiler:
             kv_op = next(o2 for o2 in graph.sections[1].ops if o2.kind == "kv_append")
             kv_t = kv_op.outputs[0]
             out_region, out_bytes = _R_KV, kv_t.bits / 8
+            # written from the first new token's slot on (the projection's output tiles are token-major,
+            # the cache head-major: the addresses are in the right part of the cache, not scattered per head)
             out_addr = self._kv_addr(kv_op.attr("batch"), kv_op.attr("kv_heads"), kv_op.attr("head_dim"), out_bytes,
                                      0 if op.name == "k_proj" else 1, 0, 0, graph.kv_len - kv_op.attr("q_len"))
+        # every workload's parameters are in the inventory (tested); a hand-built graph without one streams
+        # from the start of the layer's slab
         w_addr = self._w_off.get(w.name, 0)
         bias_bytes = sum(t.bytes for t in op.params[1:] if t.role == "bias")
         # engine choice: fewer padded MAC-cycles wins
