@@ -40,6 +40,7 @@ from ..errors import CapacityError, MappingError
 from ..workload.graph import Graph, Op
 from .isa import (LOAD, MM, MV, PATH_ATTACHED, PATH_CROSS, REGIONS, SFU, SFU_FUNCS, STORE, TRACE_DTYPE, Block,
                   Program)
+from .isa import ceil_div as _ceil
 
 __all__ = ["UNITS", "FpgaCompiler", "kept_key_blocks", "mask_kept_fraction"]
 
@@ -58,10 +59,6 @@ _TENSOR_ALIGN = 64 * 2**10
 # element-wise ops that fuse into the producing linear layer, with their SFU function and passes
 _EPILOGUE = {"rope": ("rope", 3), "activation": ("activation", 1), "eltwise_mul": ("eltwise", 1),
              "eltwise_add": ("eltwise", 1), "moe_combine": ("eltwise", 0)}
-
-
-def _ceil(a: float, b: float) -> int:
-    return int(-(-a // b))
 
 
 def kept_key_blocks(q_lo: int, q_hi: int, past: int, kv_len: int, mask: AttentionSparsityConfig,
@@ -217,11 +214,6 @@ class FpgaCompiler:
         """Bytes one token's keys and values take in one layer's cache."""
         kv_op = next(op for op in graph.sections[1].ops if op.kind == "kv_append")
         return sum(t.bytes for t in kv_op.outputs) // (kv_op.attr("q_len") * kv_op.attr("batch"))
-
-    @staticmethod
-    def _layer_weight_bytes(graph: Graph) -> int:
-        """Bytes of one decoder layer's parameters (every expert), from the model's inventory."""
-        return sum(t.bytes for t in graph.parameters if t.name.startswith("layers.0."))
 
     @staticmethod
     def _weight_offsets(graph: Graph) -> tuple[dict[str, int], int, int]:

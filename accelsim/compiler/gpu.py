@@ -52,6 +52,7 @@ from ..config.gpu import PRECISIONS, GpuConfig
 from ..errors import CapacityError, MappingError
 from ..workload.graph import Graph, Op
 from .isa import HOST, KERNEL, TRACE_DTYPE, Block, Program
+from .isa import ceil_div as _ceil
 
 __all__ = ["UNITS", "GpuCompiler", "GpuStepBlock", "K_GEMM", "K_MEMORY", "K_ATTN_PREFILL", "K_ATTN_DECODE",
            "H_LAUNCH", "H_FIXED", "H_SYNC", "FP32_PATH", "VLLM_PROFILE_TOKENS", "DECODE_PARTITION_TOKENS",
@@ -107,10 +108,6 @@ class _Kernel:
     torch_ops: int = 1
     modules: int = 0
     python_ops: int = 0
-
-
-def _ceil(a: float, b: float) -> int:
-    return int(-(-a // b))
 
 
 class GpuCompiler:

@@ -18,7 +18,7 @@ import numpy as np
 __all__ = [
     "TRACE_DTYPE", "OPCODES", "OPCODE_NAMES", "LOAD", "STORE", "MM", "MV", "SFU", "KERNEL", "HOST", "PATH_ATTACHED",
     "PATH_CROSS",
-    "REGIONS", "SFU_FUNCS", "Block", "Program", "trace_to_rows",
+    "REGIONS", "SFU_FUNCS", "Block", "Program", "trace_to_rows", "ceil_div",
 ]
 
 LOAD, STORE, MM, MV, SFU = 0, 1, 2, 3, 4
@@ -34,6 +34,11 @@ PATH_ATTACHED, PATH_CROSS = 0, 1
 
 #: memory regions; an address is an offset in the region's slab for the current layer
 REGIONS: tuple[str, ...] = ("weights", "kv_cache", "activations", "tables")
+
+def ceil_div(a: float, b: float) -> int:
+    """The smallest whole number of b-sized pieces that hold a (tiles, waves, bytes rounded up)."""
+    return int(-(-a // b))
+
 
 #: special-function-unit functions (for statistics; the timing depends on rows, cols and passes)
 SFU_FUNCS: tuple[str, ...] = ("eltwise", "softmax", "norm", "activation", "rope", "topk")
