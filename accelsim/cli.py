@@ -29,6 +29,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _add_scenario(p: argparse.ArgumentParser) -> None:
+    """The scenario options of `run` and `compare`."""
+    p.add_argument("--batch", type=_positive_int, default=1, help="sequences in the batch (default 1)")
+    p.add_argument("--prompt", type=_positive_int, default=128, help="prompt tokens per sequence (default 128)")
+    p.add_argument("--gen", type=_positive_int, default=128, help="decode steps / generated tokens (default 128)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="accelsim", description="Cycle-level simulator for LLM-inference hardware.")
     p.add_argument("--version", action="version", version=f"accelsim {__version__}")
@@ -37,9 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="simulate a workload's prefill and every decode step on a device")
     r.add_argument("hw", help="hwconfig path or shipped name (see `accelsim list`)")
     r.add_argument("workload", help="workload path or shipped name")
-    r.add_argument("--batch", type=_positive_int, default=1, help="sequences in the batch (default 1)")
-    r.add_argument("--prompt", type=_positive_int, default=128, help="prompt tokens per sequence (default 128)")
-    r.add_argument("--gen", type=_positive_int, default=128, help="decode steps / generated tokens (default 128)")
+    _add_scenario(r)
     r.add_argument("--fidelity", choices=("cycle", "exact", "roofline"), default="cycle",
                    help="cycle: cycle-level with exact reuse of repeated blocks (default); exact: no reuse; "
                         "roofline: per-op roofline bounds only")
@@ -95,9 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="run one workload on several devices and compare them side by side")
     c.add_argument("workload", help="workload path or shipped name")
     c.add_argument("hw", nargs="+", help="hwconfig paths or shipped names (FPGA and GPU)")
-    c.add_argument("--batch", type=_positive_int, default=1, help="sequences in the batch (default 1)")
-    c.add_argument("--prompt", type=_positive_int, default=128, help="prompt tokens per sequence (default 128)")
-    c.add_argument("--gen", type=_positive_int, default=128, help="generated tokens (default 128)")
+    _add_scenario(c)
     c.add_argument("--lifetime-years", type=float, default=None,
                    help="years the device price is amortised over for the cost per token (default 3)")
     c.add_argument("--usd-per-kwh", type=float, default=None, help="electricity price (default 0.10 $/kWh)")
