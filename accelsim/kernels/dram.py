@@ -1266,8 +1266,16 @@ def run_trace(p: np.ndarray, T: np.ndarray, S: np.ndarray, addrs: np.ndarray, wr
         if fin < 0 and clk >= max_cycles:
             break
         until = fin if fin >= 0 else clk + 1
-        for c in range(C):
-            if fin >= 0 or not skip or nexts[_u(c)] <= clk:
+        # the channels due this cycle as a bit mask (62 channels per word), then those channels in ascending
+        # order: a loop over c that also ticks would carry every S[c, ...] address as an induction variable
+        for base in range(0, C, 62):
+            top = C - base if C - base < 62 else 62
+            due = np.int64(0)
+            for k in range(top):
+                due |= np.int64(fin >= 0 or not skip or nexts[_u(base + k)] <= clk) << k
+            while due != 0:
+                c = base + _lowest_bit(due)
+                due &= due - 1
                 _advance(p, T, S, c, until, np.int64(-1), td)
                 nexts[_u(c)] = S[_u(c), _u(och + F_NEXT)]
         if fin >= 0:
