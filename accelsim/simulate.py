@@ -129,6 +129,7 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
         _gpu_results(result, hw, engine, stats, phases, comp, prefill_graph, sc)
     else:
         _add_energy_and_area(result, hw, stats, sc)
+        result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
     if timeline_path:
         write_chrome_trace(stats, hw.name, timeline_path)
     result.sim_wall_s = time.perf_counter() - t_wall

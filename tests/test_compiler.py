@@ -183,3 +183,63 @@ def test_every_linear_weight_has_a_place_in_the_memory_map(hw, model) -> None:  
     assert linears and all(op.params[0].name in offsets for op in linears)
     starts = sorted(offsets.values())
     assert len(set(starts)) == len(starts)  # no two tensors share an address
+
+
+def _max_address(prog) -> int:  # type: ignore[no-untyped-def]
+    """One past the highest byte a program's loads and stores touch (absolute addresses)."""
+    base, stride = np.array(prog.region_base), np.array(prog.region_stride)
+    top = 0
+    for bi, layer in prog.sequence:
+        tr = prog.blocks[int(bi)].trace
+        mem = (tr["opcode"] == LOAD) | (tr["opcode"] == STORE)
+        if mem.any():
+            reg = tr["region"][mem]
+            ends = base[reg] + layer * stride[reg] + tr["addr"][mem] + tr["bytes"][mem]
+            top = max(top, int(ends.max()))
+    return top
+
+
+@pytest.mark.parametrize("model", ["llama2-7b", "gpt2-small"])
+def test_memory_plan_covers_every_address_a_run_touches(hw, model) -> None:  # type: ignore[no-untyped-def]
+    """The capacity check sizes the map compile() addresses: weights in aligned tensors, the KV cache for the
+    run's longest context (decode bucket), the activation scratch, the tables (RoPE sin/cos; GPT-2 has none;
+    its learned positions are read from the weights' map)."""
+    m = load_workload(model)
+    num = resolve_numerics(m, hw.deployment)
+    comp = FpgaCompiler(hw)
+    prompt, gen = 100, 40
+    q = comp.bucket("prefill", prompt)
+    kv_tokens = comp.bucket("decode", prompt + gen)
+    plan = comp.memory_plan(build_prefill(m, 2, q, num), 2, max(q, prompt + gen))
+    progs = [comp.compile(build_prefill(m, 2, q, num), kv_tokens),
+             comp.compile(build_decode(m, 2, kv_tokens, num), kv_tokens)]
+    top = max(_max_address(p) for p in progs)
+    assert top <= plan["total_bytes"]
+    # the activation scratch and tables are reserved whole; everything else is used up to its last tensor
+    assert top > plan["total_bytes"] - plan["activation_scratch_bytes"] - plan["tables_bytes"] - 2**20
+    assert plan["total_bytes"] == sum(v for k, v in plan.items() if k != "total_bytes")
+    assert (plan["tables_bytes"] == 0) == (model == "gpt2-small")
+
+
+def test_capacity_counts_the_memory_map_not_just_the_parameter_bytes(llama) -> None:  # type: ignore[no-untyped-def]
+    """A run whose weights' and KV cache's bytes fit the memory but whose map (alignment, scratch, tables)
+    does not is refused with the parts named, instead of addresses running past the end of the memory."""
+    from accelsim.errors import CapacityError
+
+    hw = load_hardware("u280-flightllm")
+    comp = FpgaCompiler(hw)
+    cap = comp.dev.capacity
+    graph = build_prefill(llama, 5, 128, resolve_numerics(llama, hw.deployment))
+    per_token = FpgaCompiler._kv_bytes_per_token(graph) * 5 * 32  # 5 sequences, 32 layers
+    found = []
+    for tokens in range(2048, 4097, 16):
+        raw = graph.parameter_bytes + per_token * tokens
+        plan = comp.memory_plan(graph, 5, tokens)
+        if raw <= cap < plan["total_bytes"]:
+            found.append(tokens)
+    assert found  # the map's extra ~100 MB exceeds one 16-token step of the KV cache
+    with pytest.raises(CapacityError) as err:
+        comp.check_capacity(graph, 5, found[0])
+    msg = err.value.message
+    assert "activation scratch" in msg and "KiB-aligned" in msg and f"5 x {found[0]} tokens" in msg
+    comp.check_capacity(graph, 5, found[0] - 16 * len(found))  # the last size whose map fits

@@ -246,17 +246,41 @@ class FpgaCompiler:
         tok = head_dim * elem_bytes
         return int((((kind * batch + seq) * kv_heads + head) * self._kv_tokens + token) * tok)
 
+    @staticmethod
+    def _table_bytes(graph: Graph, tokens: int) -> int:
+        """Bytes of the tables region for ``tokens`` positions: the sin/cos rows RoPE's epilogue loads (two
+        rows per position, at each rotated projection's width), for the widest rotated projection."""
+        widths = [op.outputs[0].shape[-1] * op.outputs[0].bits / 8 for op in graph.sections[1].ops if op.kind == "rope"]
+        return int(2 * tokens * max(widths)) if widths else 0
+
+    def memory_plan(self, graph: Graph, batch: int, max_tokens: int) -> dict[str, int]:
+        """Extent of the weight memory's map for a run of ``batch`` sequences of up to ``max_tokens`` tokens:
+        the weights (each tensor on a _TENSOR_ALIGN boundary), the KV cache laid out for the longest context
+        (rounded up to the decode bucket, as ``compile`` lays it out), the activation scratch and the tables
+        region, in bytes."""
+        _, layer_w, other_w = self._weight_offsets(graph)
+        layers = graph.sections[1].repeat
+        tokens = self.bucket("decode", max_tokens)
+        plan = {"weights_bytes": layer_w * layers + other_w,
+                "kv_cache_bytes": self._kv_bytes_per_token(graph) * batch * tokens * layers,
+                "activation_scratch_bytes": _ACT_SCRATCH_BYTES,
+                "tables_bytes": self._table_bytes(graph, tokens)}
+        plan["total_bytes"] = sum(plan.values())
+        return plan
+
     def check_capacity(self, graph: Graph, batch: int, max_tokens: int) -> None:
-        """Fail clearly when weights plus the full KV cache do not fit the weight memory."""
-        kv_bytes = self._kv_bytes_per_token(graph) * batch * max_tokens * graph.sections[1].repeat
-        weights = graph.parameter_bytes
-        need = weights + kv_bytes
-        if need > self.dev.capacity:
-            name = self.hw.mapping.weight_memory
+        """Fail clearly when the memory map (weights, the full KV cache, scratch, tables) does not fit the
+        weight memory."""
+        plan = self.memory_plan(graph, batch, max_tokens)
+        tokens = self.bucket("decode", max_tokens)
+        if plan["total_bytes"] > self.dev.capacity:
+            name, g = self.hw.mapping.weight_memory, 2**30
             raise CapacityError(
-                f"{graph.model} needs {need / 2**30:.2f} GiB ({weights / 2**30:.2f} GiB weights + "
-                f"{kv_bytes / 2**30:.2f} GiB KV cache for {batch} x {max_tokens} tokens) but memory "
-                f"{name!r} of {self.hw.name} holds {self.dev.capacity / 2**30:.2f} GiB",
+                f"{graph.model} needs {plan['total_bytes'] / g:.2f} GiB ({plan['weights_bytes'] / g:.2f} GiB weights "
+                f"in {_TENSOR_ALIGN // 1024} KiB-aligned tensors + {plan['kv_cache_bytes'] / g:.2f} GiB KV cache for "
+                f"{batch} x {tokens} tokens + {plan['activation_scratch_bytes'] / g:.2f} GiB activation scratch + "
+                f"{plan['tables_bytes'] / g:.3f} GiB tables) but memory {name!r} of {self.hw.name} holds "
+                f"{self.dev.capacity / g:.2f} GiB",
                 key_path=f"memories.{name}.channel_capacity",
                 hint="use lower-precision weights (deployment.formats.weights), fewer tokens or a smaller batch, "
                      "a smaller model, or a device with more memory")
@@ -268,6 +292,7 @@ class FpgaCompiler:
         give the run's longest context so that every step of a run sees the same memory map."""
         decode = graph.phase == "decode"
         self._kv_tokens = max(graph.kv_len, kv_tokens or 0)
+        self._first_pos = max(0, graph.kv_len - graph.q_len)  # position of the step's first token
         self._w_off, layer_w, other_w = self._weight_offsets(graph)
         blocks: list[Block] = []
         index: dict[tuple[str, str], int] = {}
@@ -684,9 +709,13 @@ class FpgaCompiler:
         d = self.dev
         emb = grp[0]
         rows, cols = emb.attr("rows"), emb.attr("cols")
-        last = tr.load(emb.params[0].bytes, d.a_chans, PATH_ATTACHED, _R_TAB)
+        # the gathered rows come from the embedding tables in the weights' map (token ids are data: the rows
+        # are read as one run from the table's start; positions are consecutive, from the step's first one)
+        last = tr.load(emb.params[0].bytes, d.a_chans, PATH_ATTACHED, _R_W, addr=self._w_off.get("embed_tokens", 0))
         for extra in grp[1:]:  # learned positions: gather and add
-            ld = tr.load(extra.params[0].bytes, d.a_chans, PATH_ATTACHED, _R_TAB)
+            row = extra.params[0].bytes / rows
+            at = self._w_off.get("embed_positions", 0) + int(self._first_pos * row)
+            ld = tr.load(extra.params[0].bytes, d.a_chans, PATH_ATTACHED, _R_W, addr=at)
             last = tr.sfu("eltwise", rows, cols, 1, deps=(last, ld))
         if not on_chip:
             tr.store(emb.outputs[0].bytes, d.a_chans, _R_ACT, deps=(last,))
