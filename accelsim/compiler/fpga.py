@@ -253,26 +253,29 @@ class FpgaCompiler:
         widths = [op.outputs[0].shape[-1] * op.outputs[0].bits / 8 for op in graph.sections[1].ops if op.kind == "rope"]
         return int(2 * tokens * max(widths)) if widths else 0
 
-    def memory_plan(self, graph: Graph, batch: int, max_tokens: int) -> dict[str, int]:
-        """Extent of the weight memory's map for a run of ``batch`` sequences of up to ``max_tokens`` tokens:
-        the weights (each tensor on a _TENSOR_ALIGN boundary), the KV cache laid out for the longest context
-        (rounded up to the decode bucket, as ``compile`` lays it out), the activation scratch and the tables
-        region, in bytes."""
-        _, layer_w, other_w = self._weight_offsets(graph)
+    def _layout(self, graph: Graph, batch: int, kv_tokens: int) -> tuple[dict[str, int], dict[str, int], int, int]:
+        """The weight memory's map with the KV cache laid out for ``kv_tokens`` tokens per sequence: (region
+        sizes in bytes: weights (each tensor on a _TENSOR_ALIGN boundary), KV cache, activation scratch,
+        tables, and their total; the weights' offsets; the per-layer weight and KV slab bytes). Regions lie
+        in that order from address 0."""
+        offsets, layer_w, other_w = self._weight_offsets(graph)
         layers = graph.sections[1].repeat
-        tokens = self.bucket("decode", max_tokens)
-        plan = {"weights_bytes": layer_w * layers + other_w,
-                "kv_cache_bytes": self._kv_bytes_per_token(graph) * batch * tokens * layers,
-                "activation_scratch_bytes": _ACT_SCRATCH_BYTES,
-                "tables_bytes": self._table_bytes(graph, tokens)}
+        kv_layer = self._kv_bytes_per_token(graph) * batch * kv_tokens
+        plan = {"weights_bytes": layer_w * layers + other_w, "kv_cache_bytes": kv_layer * layers,
+                "activation_scratch_bytes": _ACT_SCRATCH_BYTES, "tables_bytes": self._table_bytes(graph, kv_tokens)}
         plan["total_bytes"] = sum(plan.values())
-        return plan
+        return plan, offsets, layer_w, kv_layer
+
+    def memory_plan(self, graph: Graph, batch: int, max_tokens: int) -> dict[str, int]:
+        """Region sizes (bytes) of the map for a run of ``batch`` sequences of up to ``max_tokens`` tokens: the
+        KV cache laid out for the longest context rounded up to the decode bucket, as the run compiles it."""
+        return self._layout(graph, batch, self.bucket("decode", max_tokens))[0]
 
     def check_capacity(self, graph: Graph, batch: int, max_tokens: int) -> None:
         """Fail clearly when the memory map (weights, the full KV cache, scratch, tables) does not fit the
         weight memory."""
-        plan = self.memory_plan(graph, batch, max_tokens)
         tokens = self.bucket("decode", max_tokens)
+        plan = self._layout(graph, batch, tokens)[0]
         if plan["total_bytes"] > self.dev.capacity:
             name, g = self.hw.mapping.weight_memory, 2**30
             raise CapacityError(
@@ -293,7 +296,7 @@ class FpgaCompiler:
         decode = graph.phase == "decode"
         self._kv_tokens = max(graph.kv_len, kv_tokens or 0)
         self._first_pos = max(0, graph.kv_len - graph.q_len)  # position of the step's first token
-        self._w_off, layer_w, other_w = self._weight_offsets(graph)
+        plan, self._w_off, layer_w, kv_layer = self._layout(graph, graph.batch, self._kv_tokens)
         blocks: list[Block] = []
         index: dict[tuple[str, str], int] = {}
         seq: list[tuple[int, int]] = []
@@ -311,11 +314,9 @@ class FpgaCompiler:
             for rep in range(sec.repeat):
                 seq.extend((bid, rep if sec.name == "layer" else 0) for bid in ids)
         # memory map: per-layer slabs of weights and KV cache, then activations, then tables
-        layer = graph.sections[1]
-        kv_layer = self._kv_bytes_per_token(graph) * graph.batch * self._kv_tokens
-        kv_base = layer_w * layer.repeat + other_w
-        act_base = kv_base + kv_layer * layer.repeat
-        base = (0, kv_base, act_base, act_base + _ACT_SCRATCH_BYTES)
+        kv_base = plan["weights_bytes"]
+        act_base = kv_base + plan["kv_cache_bytes"]
+        base = (0, kv_base, act_base, act_base + plan["activation_scratch_bytes"])
         return Program(UNITS, tuple(blocks), np.array(seq, dtype=np.int64).reshape(-1, 2), base,
                        (layer_w, kv_layer, 0, 0),
                        {"phase": graph.phase, "batch": graph.batch, "q_len": graph.q_len, "kv_len": graph.kv_len})
