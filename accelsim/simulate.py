@@ -127,6 +127,9 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
                           fidelity=fidelity, formats=num.describe(), wall_s=0.0, instructions_total=instr)
     if hw.kind == "gpu":
         _gpu_results(result, hw, engine, stats, phases, comp, prefill_graph, sc)
+    elif hw.kind == "flash":
+        _flash_results(result, hw, engine, stats, phases)
+        result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
     else:
         _add_energy_and_area(result, hw, stats, sc)
         result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
@@ -218,6 +221,76 @@ def _gpu_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[
     plan = comp.memory_plan(prefill_graph, sc.batch, sc.prompt + sc.gen)
     result.sim.update({"memory_plan": plan, "framework": hw.framework.name,
                        "gpu_busy_fraction": float(run.gpu_busy_s / run.seconds) if run.seconds else 0.0})
+
+
+def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[tuple[str, Program]]) -> None:
+    """Flash-device parts of a Result: page reads, channel traffic and the GEMV plans from the flash kernel
+    (a flash instruction times its own page reads and transfers, so the engine's memory model sees none),
+    the op breakdown, and energy when the hwconfig has an energy section."""
+    from .engine.registry import FlashComputeModel
+
+    model: FlashComputeModel = engine.compute
+    names = model.count_names
+    cache: dict[str, tuple[Any, ...]] = {}
+    totals = {"prefill": dict.fromkeys(names, 0.0), "decode": dict.fromkeys(names, 0.0)}
+    breakdown: dict[str, dict[str, float]] = {"prefill": {}, "decode": {}}
+    for (label, prog), ph in zip(phases, stats.phases):
+        blk = prog.blocks[0]
+        if blk.key not in cache:
+            dur, counts = model.durations_and_counts(blk.trace)
+            per_op: dict[str, float] = {}
+            for oi, d in zip(blk.trace["op"].tolist(), dur.tolist()):
+                per_op[blk.op_names[oi]] = per_op.get(blk.op_names[oi], 0.0) + d * 1e-12
+            cache[blk.key] = (counts.sum(axis=0), per_op)
+        csum, per_op = cache[blk.key]
+        group = "prefill" if label == "prefill" else "decode"
+        for k, v in zip(names, csum.tolist()):
+            totals[group][k] += v
+        bd = breakdown[group]
+        for name, t in per_op.items():
+            name = name.split(".", 1)[1] if "." in name and name.split(".", 1)[0] in ("prefill", "decode") else name
+            bd[name] = bd.get(name, 0.0) + t
+    result.breakdown_s = {g: dict(sorted(v.items(), key=lambda kv: -kv[1])) for g, v in breakdown.items()}
+    f = hw.flash
+    run = {k: totals["prefill"][k] + totals["decode"][k] for k in names}
+    # the channels are the flash chip's off-chip traffic: weights and partial sums to the NPU, input slices to
+    # the dies (the array reads inside the dies are in sim["flash"])
+    result.bytes = {"flash": {"read": int(run["bus_weight_bytes"] + run["bus_psum_bytes"]),
+                              "written": int(run["bus_input_bytes"])},
+                    "dram": {"read": int(run["dram_bytes"]), "written": 0}}
+    per_phase = {}
+    for g, sec in (("prefill", result.prefill_s), ("decode", result.decode_s)):
+        t = totals[g]
+        internal = (t["rc_page_reads"] + t["rd_page_reads"]) * f.page
+        external = t["bus_input_bytes"] + t["bus_psum_bytes"] + t["bus_weight_bytes"]
+        per_phase[g] = {
+            "page_reads": int(t["rc_page_reads"] + t["rd_page_reads"]),
+            "read_compute_page_reads": int(t["rc_page_reads"]), "ordinary_page_reads": int(t["rd_page_reads"]),
+            "internal_bytes": int(internal), "channel_bytes": int(external),
+            "channel_weight_bytes": int(t["bus_weight_bytes"]),
+            "channel_utilization": float(t["bus_busy_s"] / (sec * f.channels)) if sec else 0.0,
+            "read_compute_tile_fraction": float(t["rc_tiles"] / t["tiles"]) if t["tiles"] else 0.0,
+            "core_macs": int(t["core_macs"]), "npu_macs": int(t["npu_macs"]), "dram_bytes": int(t["dram_bytes"]),
+        }
+    plans = [{"n": k[0], "k": k[1], "m": k[2], "weight_bits": k[3], "tile": [v[0], v[1]], "read_compute_tiles": v[2],
+              "tiles": -(-k[0] // v[0]) * -(-k[1] // v[1]), "seconds": v[3]} for k, v in sorted(model.plans.items())]
+    e = hw.energy
+    if e is not None:
+        def joules(t: dict[str, float], seconds: float) -> dict[str, float]:
+            parts = {"flash_array": (t["rc_page_reads"] + t["rd_page_reads"]) * e.page_read,
+                     "flash_channels": (t["bus_input_bytes"] + t["bus_psum_bytes"] + t["bus_weight_bytes"]) * e.bus_per_byte,
+                     "flash_cores": t["core_macs"] * e.core_mac, "npu": t["npu_macs"] * e.npu_mac,
+                     "dram": t["dram_bytes"] * e.dram_per_byte, "static": e.static_w * seconds}
+            return {**parts, "energy_j": sum(parts.values())}
+
+        phases_e = {g: joules(totals[g], sec) for g, sec in (("prefill", result.prefill_s), ("decode", result.decode_s))}
+        result.energy_j = phases_e["prefill"]["energy_j"] + phases_e["decode"]["energy_j"]
+        result.power_w = result.energy_j / result.e2e_s if result.e2e_s else 0.0
+        tokens = result.gen * result.batch
+        result.tokens_per_j = tokens / result.energy_j if result.energy_j else 0.0
+        result.energy = {**phases_e, "decode_energy_per_token_j": phases_e["decode"]["energy_j"] / tokens if tokens else 0.0}
+    result.sim.update({"flash": per_phase, "gemv_plans": plans,
+                       "model": "NAND page reads, channel transfers and in-flash compute (accelsim.kernels.nand)"})
 
 
 def _roofline(hw: Any, model: Any, sc: Scenario, num: Any, prefill_graph: Any, comp: Any, t_wall: float) -> Result:

@@ -1,10 +1,11 @@
 """Lowering of workload graphs onto devices: tiling, mapping, placement, and the instruction trace format."""
 
+from .flash import FlashCompiler
 from .fpga import FpgaCompiler
 from .gpu import GpuCompiler
 from .isa import TRACE_DTYPE, Block, Program
 
-__all__ = ["FpgaCompiler", "GpuCompiler", "Block", "Program", "TRACE_DTYPE", "compiler_for"]
+__all__ = ["FpgaCompiler", "GpuCompiler", "FlashCompiler", "Block", "Program", "TRACE_DTYPE", "compiler_for"]
 
 
 def compiler_for(hw):  # type: ignore[no-untyped-def]
@@ -13,4 +14,6 @@ def compiler_for(hw):  # type: ignore[no-untyped-def]
         return FpgaCompiler(hw)
     if hw.kind == "gpu":
         return GpuCompiler(hw)
+    if hw.kind == "flash":
+        return FlashCompiler(hw)
     raise ValueError(f"no compiler for device kind {hw.kind!r}")

@@ -8,10 +8,12 @@ from ..config.gpu import FA2_EFFICIENCY, KERNEL_LATENCY_S, PRECISIONS, TENSOR_CO
 from ..config.hardware import HardwareConfig
 from ..kernels.compute import DATAFLOWS, STYLES, compute_durations_ps
 from ..kernels.gpu import gpu_durations_ps
+from ..kernels.nand import COUNT_NAMES, F_GEMV, N_COUNTS, flash_durations_ps, plan_gemv
 from .dram import DramMemory
 from .memory import BandwidthMemory
 
-__all__ = ["FpgaComputeModel", "GpuComputeModel", "gpu_params", "COMPUTE_MODELS", "MEMORY_MODELS"]
+__all__ = ["FpgaComputeModel", "GpuComputeModel", "FlashComputeModel", "gpu_params", "COMPUTE_MODELS",
+           "MEMORY_MODELS"]
 
 
 class FpgaComputeModel:
@@ -58,5 +60,55 @@ class GpuComputeModel:
                                 self.params)
 
 
-COMPUTE_MODELS = {"fpga": FpgaComputeModel, "gpu": GpuComputeModel}
+class FlashComputeModel:
+    """Durations of a flash device's instructions (accelsim.kernels.nand; columns as accelsim.compiler.flash).
+
+    A GEMV instruction names its shape, weight bits, split rule and tile (0: the hardware-aware choice,
+    FlashConfig.auto_tile); the plan (tile and read-compute tiles) is chosen once per GEMV shape by simulating
+    the split around its steady-state balance (accelsim.kernels.nand.balanced_split), and
+    every instruction's duration and action counts are then computed with the chosen plan."""
+
+    def __init__(self, hw) -> None:  # type: ignore[no-untyped-def]
+        self.hw = hw
+        self.params = np.array(hw.params, dtype=np.float64)
+        self.plans: dict[tuple[int, ...], tuple[int, int, int, float]] = {}
+        self._resolved: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _plan(self, n_out: int, n_in: int, m: int, bits: int, split: int, th: int, tw: int) -> tuple[int, int, int, float]:
+        key = (n_out, n_in, m, bits, split, th, tw)
+        hit = self.plans.get(key)
+        if hit is None:
+            tiles = [(th, tw) if th > 0 else self.hw.auto_tile(bits, n_in)]
+            hit = self.plans[key] = plan_gemv(n_out, n_in, m, bits, tiles, split, self.params)
+        return hit
+
+    def resolve(self, trace: np.ndarray) -> np.ndarray:
+        """A copy of the trace with every GEMV's tile (chan_lo, chan_n) and read-compute tiles (passes) chosen."""
+        tr = trace.copy()
+        for i in np.nonzero(tr["func"] == F_GEMV)[0].tolist():
+            r = tr[i]
+            th, tw, n_rc, _ = self._plan(int(r["rows"]), int(r["cols"]), int(r["red"]), int(r["path"]),
+                                         int(r["passes"]), int(r["chan_lo"]), int(r["chan_n"]))
+            tr["chan_lo"][i], tr["chan_n"][i], tr["passes"][i] = th, tw, n_rc
+        return tr
+
+    def durations_and_counts(self, trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per instruction: duration (ps) and action counts (accelsim.kernels.nand.COUNT_NAMES)."""
+        tr = self.resolve(trace)
+        # identical instructions (every layer's) are computed once
+        cols = ("opcode", "func", "rows", "cols", "red", "passes", "bytes", "chan_lo", "chan_n", "path", "macs")
+        keys = np.stack([tr[c] for c in cols], axis=1)
+        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+        counts = np.zeros((len(uniq), N_COUNTS))
+        dur = flash_durations_ps(*(np.ascontiguousarray(uniq[:, j]) for j in range(len(cols))), self.params, counts)
+        inv = inv.reshape(-1)
+        return dur[inv], counts[inv]
+
+    def durations(self, trace: np.ndarray) -> np.ndarray:
+        return self.durations_and_counts(trace)[0]
+
+    count_names = COUNT_NAMES
+
+
+COMPUTE_MODELS = {"fpga": FpgaComputeModel, "gpu": GpuComputeModel, "flash": FlashComputeModel}
 MEMORY_MODELS = {"bandwidth": BandwidthMemory, "dram": DramMemory}
