@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", metavar="FILE", help="CSV file to write (default: standard output)")
 
     v = sub.add_parser("validate", help="compare with the reference data and print the error table")
-    v.add_argument("--area", action="append", choices=("flightllm", "dram", "gemm", "gpu"),
+    v.add_argument("--area", action="append", choices=("flightllm", "dram", "gemm", "gpu", "cambricon"),
                    help="only this area (repeatable; default: all)")
     v.add_argument("--json", action="store_true", help="print the cases as JSON")
 
@@ -213,6 +213,13 @@ def _cmd_validate(a: argparse.Namespace) -> int:
         print(json.dumps([c.to_dict() for c in cases], indent=2))
     else:
         print(format_table(cases))
+        if "cambricon" in (a.area or AREAS):
+            from .validate.cambricon import tile_study
+
+            print("\ncambricon tile study on S (informational): how much faster the 256x2048 tile decodes")
+            for r in tile_study():
+                print(f"  {r['model']:<10} vs {r['tile']:<9} {r['faster_pct']:+6.1f} %  (paper: {r['paper_pct']:+.1f} %; "
+                      f"{r['base_tokens_per_s']:.3f} vs {r['tokens_per_s']:.3f} tok/s)")
     return 0 if all(c.ok for c in cases) else 1
 
 

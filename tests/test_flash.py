@@ -1,0 +1,153 @@
+"""The flash device (Cambricon-LLM-style NPU + NAND flash with in-flash compute): kernel timelines, the
+compiler's tiling and split, bad input, and the Cambricon-LLM reference figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from accelsim.config import load_hardware
+from accelsim.errors import CapacityError, MappingError
+from accelsim.kernels.nand import N_COUNTS, PARAM_NAMES, balanced_split, gemv, split_bounds
+from accelsim.simulate import simulate
+from accelsim.workload import Scenario
+
+TR, BW, CORE, NPU_HZ = 30e-6, 1e9, 0.8e9, 1e9
+
+
+def _params(ch: int = 1, dies: int = 1, planes: int = 2, **kw: float) -> np.ndarray:
+    base = {"channels": ch, "dies_per_channel": dies, "planes": planes, "page_bytes": 16384, "t_read_s": TR,
+            "bus_bytes_per_s": BW, "slice_bytes": 1024, "partial_sum_bytes": 1, "core_macs_per_s": CORE,
+            "ecc_s": 0.0, "core_buffer_bytes": 2048, "npu_clock_hz": NPU_HZ, "npu_rows": 32, "npu_cols": 32,
+            "npu_lanes": 64, "npu_op_latency_s": 0.0, "dram_bytes_per_s": 40e9}
+    base.update(kw)
+    return np.array([base[n] for n in PARAM_NAMES], dtype=np.float64)
+
+
+def _gemv(n_out: int, n_in: int, th: int, tw: int, n_rc: int, p: np.ndarray, m: int = 1) -> tuple[float, np.ndarray]:
+    counts = np.zeros(N_COUNTS)
+    return gemv(n_out, n_in, m, 8, th, tw, n_rc, p, counts), counts
+
+
+def test_one_ordinary_page_is_read_then_crosses_the_bus_then_the_npu_multiplies_it() -> None:
+    # one die, one tile of 64 x 256 INT8 weights = one 16 KiB page: tR, 16 slices over a 1 GB/s bus, then the
+    # NPU's 32x32 array: ceil(64 / 32) x 256 cycles plus its fill and drain (32 + 32 - 2)
+    t, counts = _gemv(64, 256, 64, 256, 0, _params())
+    assert t == pytest.approx(TR + 16384 / BW + (2 * 256 + 62) / NPU_HZ, rel=1e-12)
+    assert counts[1] == 1 and counts[0] == 0 and counts[4] == 16384
+
+
+def test_one_read_compute_tile_reads_computes_and_returns_partial_sums() -> None:
+    # the input slice (256 B) crosses first; the page read (tR) overlaps it; the core multiplies 16384 MACs at
+    # 0.8 GMAC/s; 64 partial sums return; the NPU adds the channel's partial sums (64 elements / 64 lanes)
+    t, counts = _gemv(64, 256, 64, 256, 1, _params())
+    assert t == pytest.approx(TR + 16384 / CORE + 64 / BW + 1 / NPU_HZ, rel=1e-12)
+    assert counts[0] == 1 and counts[1] == 0 and counts[5] == 16384 and counts[2] == 256 and counts[3] == 64
+
+
+def test_read_compute_streams_at_one_page_per_tR_per_die() -> None:
+    # 100 tiles on 4 dies: the compute plane reads a page per tR (cache read overlaps the core's 20.5 us)
+    t, _ = _gemv(256 * 100, 256, 256, 256, 100, _params(dies=4))
+    assert t == pytest.approx(100 * TR + 16384 / CORE, rel=0.01)
+
+
+def test_bus_time_is_the_bytes_it_carries() -> None:
+    p = _params(ch=2, dies=4)
+    t, counts = _gemv(4096, 4096, 256, 512, 100, p)
+    assert counts[9] == pytest.approx((counts[2] + counts[3] + counts[4]) / BW, rel=1e-9)
+    tiles = (4096 // 256) * (4096 // 512)
+    assert counts[8] == tiles and counts[0] + counts[1] == tiles * 2 * 4  # one page per die and channel
+
+
+def test_the_balanced_split_beats_both_extremes() -> None:
+    hw = load_hardware("cambricon-llm-s")
+    p = np.array(hw.params, dtype=np.float64)
+    th, tw = hw.auto_tile(8, 4096)
+    n_tiles = (16384 // th) * (4096 // tw)
+    k, t = balanced_split(16384, 4096, 1, 8, th, tw, p)
+    t_npu, _ = _gemv(16384, 4096, th, tw, 0, p)
+    t_flash, _ = _gemv(16384, 4096, th, tw, n_tiles, p)
+    assert 0 < k < n_tiles and t < 0.75 * min(t_npu, t_flash)
+    # the steady-state balance lies near the simulated optimum (fill and drain shift it a little)
+    assert abs(split_bounds(16384, 4096, 1, 8, th, tw, p) - k / n_tiles) < 0.05
+
+
+def test_more_channels_are_faster() -> None:
+    t8, _ = _gemv(16384, 4096, 256, 2048, 40, _params(ch=8, dies=4))
+    t16, _ = _gemv(16384, 4096, 256, 4096, 20, _params(ch=16, dies=4))
+    assert t16 < 0.6 * t8
+
+
+def test_hardware_aware_tile_is_the_papers_and_narrows_for_small_inputs() -> None:
+    # Cambricon-LLM Section V-A: H = sqrt(dies per channel x page), W = channels x H (256 x 2048 on S)
+    assert load_hardware("cambricon-llm-s").auto_tile(8, 4096) == (256, 2048)
+    assert load_hardware("cambricon-llm-m").auto_tile(8, 4096) == (512, 4096)  # sqrt(8 x 16384) = 362 -> 512
+    hw_l = load_hardware("cambricon-llm-l")
+    assert hw_l.auto_tile(8, 16384) == (512, 16384)
+    assert hw_l.auto_tile(8, 5120) == (2048, 4096)  # W <= the inputs, still one page per die
+
+
+def test_decode_result_reports_flash_statistics_and_is_deterministic() -> None:
+    a = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2))
+    b = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2), fidelity="exact")
+    assert a.decode_step_s == b.decode_step_s and a.prefill_s == b.prefill_s
+    d = a.to_dict()
+    for key in ("prefill_s", "decode_s", "tokens_per_s", "ttft_s", "tpot_s", "breakdown_s"):
+        assert key in d
+    fl = a.sim["flash"]["decode"]
+    # every decode step reads every weight page once, in flash or over the channels
+    weights = a.sim["memory_plan"]["weights_bytes"]
+    assert fl["internal_bytes"] >= 2 * 0.99 * weights
+    assert 0.5 < fl["read_compute_tile_fraction"] < 0.9 and 0 < fl["channel_utilization"] <= 1
+    assert fl["channel_bytes"] < fl["internal_bytes"] / 2  # in-flash compute keeps most weights in the dies
+    assert all(p["tile"] == [256, 2048] for p in a.sim["gemv_plans"] if p["m"] == 1 and p["k"] >= 2048)
+
+
+def test_a_model_that_does_not_fit_the_flash_names_the_capacity() -> None:
+    with pytest.raises(CapacityError) as exc:
+        simulate("cambricon-llm-s", "opt-66b", Scenario(1, 16, 2), hw_overrides={"flash.die_capacity": "1 GiB"})
+    assert exc.value.key_path == "flash.die_capacity" and "GiB" in exc.value.message
+    assert exc.value.file and exc.value.file.endswith("cambricon-llm-s.yaml")
+
+
+def test_a_tile_that_is_not_one_page_per_die_is_refused() -> None:
+    with pytest.raises(MappingError) as exc:
+        simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2), hw_overrides={"tiling.tile": [256, 1024]})
+    assert exc.value.key_path == "tiling.tile" and "[256, 2048]" in exc.value.hint
+
+
+def test_weights_the_cores_cannot_multiply_are_refused() -> None:
+    with pytest.raises(MappingError) as exc:
+        simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2),
+                 hw_overrides={"deployment.formats.weights": "fp16"})
+    assert exc.value.key_path == "deployment.formats.weights" and "int8" in exc.value.hint
+
+
+def test_npu_only_split_is_the_channel_bound_flash_offloading_baseline() -> None:
+    full = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2))
+    npu = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2), hw_overrides={"tiling.split": "npu_only"})
+    # without in-flash compute every weight crosses the 8 x 1 GB/s channels: <= 8 GB/s / 6.7 GB per token
+    assert npu.tokens_per_s < 8e9 / full.sim["memory_plan"]["weights_bytes"] * 1.01
+    assert full.tokens_per_s > 2.5 * npu.tokens_per_s
+
+
+def test_cambricon_llm_decode_speeds_within_15_percent() -> None:
+    from accelsim.validate.cambricon import run_cambricon
+
+    cases = run_cambricon()
+    assert len(cases) == 12
+    bad = [(c.case, round(c.error, 1)) for c in cases if not c.ok]
+    assert not bad, bad
+
+
+def test_energy_section_prices_the_counted_actions() -> None:
+    e = {"page_read": "2 uJ", "bus_per_byte": "40 pJ", "core_mac": "1 pJ", "npu_mac": "0.5 pJ",
+         "dram_per_byte": "30 pJ", "static_w": "0.5 W"}
+    r = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2), hw_overrides={"energy": e})
+    d = r.sim["flash"]["decode"]
+    want = (d["page_reads"] * 2e-6 + d["channel_bytes"] * 40e-12 + d["core_macs"] * 1e-12 + d["npu_macs"] * 0.5e-12
+            + d["dram_bytes"] * 30e-12 + 0.5 * r.decode_s)
+    assert r.energy["decode"]["energy_j"] == pytest.approx(want, rel=1e-9)
+    assert r.energy_j == pytest.approx(r.energy["prefill"]["energy_j"] + r.energy["decode"]["energy_j"])
+    assert r.tokens_per_j == pytest.approx(2 / r.energy_j)
+    assert simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2)).energy_j is None
