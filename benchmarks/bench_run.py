@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Wall time of the main job, end to end, as a user runs it (a fresh `accelsim` process each time).
 
-    python benchmarks/bench_run.py [--repeat 3] [--gen 512]
+    python benchmarks/bench_run.py [--repeat 3] [--gen 512] [--hw vhk158-flightllm] [--workload llama2-7b]
 
-Times ``accelsim run hwconfigs/vhk158-flightllm.yaml workloads/llama2-7b.yaml --prompt 128 --gen 512`` after
+Times ``accelsim run hwconfigs/vhk158-flightllm.yaml workloads/llama2-7b.yaml --prompt 128 --gen 512`` (or
+the device and workload given; the flash issue's target: ``--hw cambricon-llm-l --workload llama2-70b
+--gen 128`` under 30 s) after
 one warm-up run that fills the Numba cache (NUMBA_CACHE_DIR, a temporary directory unless set). Every decode
 step is simulated at full fidelity (fidelity "cycle": repeated blocks replay their recorded outcome, nothing
 is extrapolated). Prints the timings and the simulator's own counters.
@@ -29,10 +31,13 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--prompt", type=int, default=128)
     ap.add_argument("--gen", type=int, default=512)
+    ap.add_argument("--hw", default="vhk158-flightllm", help="hwconfig name (hwconfigs/NAME.yaml)")
+    ap.add_argument("--workload", default="llama2-7b", help="workload name (workloads/NAME.yaml)")
     args = ap.parse_args()
     env = dict(os.environ)
     env.setdefault("NUMBA_CACHE_DIR", tempfile.mkdtemp(prefix="accelsim-bench-numba-"))
-    cmd = [sys.executable, "-m", "accelsim.cli", "run", "hwconfigs/vhk158-flightllm.yaml", "workloads/llama2-7b.yaml",
+    hw, wl = f"hwconfigs/{args.hw}.yaml", f"workloads/{args.workload}.yaml"
+    cmd = [sys.executable, "-m", "accelsim.cli", "run", hw, wl,
            "--prompt", str(args.prompt), "--gen", str(args.gen), "--json"]
     t = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
@@ -43,8 +48,7 @@ def main() -> int:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
         walls.append(time.perf_counter() - t)
         result = json.loads(proc.stdout)
-    print(f"command: accelsim run hwconfigs/vhk158-flightllm.yaml workloads/llama2-7b.yaml --prompt {args.prompt} "
-          f"--gen {args.gen}")
+    print(f"command: accelsim run {hw} {wl} --prompt {args.prompt} --gen {args.gen}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     print(f"first run (compiles the Numba kernels into the cache): {cold:.2f} s")
     print(f"warm runs: min {min(walls):.2f} s, median {statistics.median(walls):.2f} s over {len(walls)} "

@@ -151,3 +151,29 @@ def test_energy_section_prices_the_counted_actions() -> None:
     assert r.energy_j == pytest.approx(r.energy["prefill"]["energy_j"] + r.energy["decode"]["energy_j"])
     assert r.tokens_per_j == pytest.approx(2 / r.energy_j)
     assert simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2)).energy_j is None
+
+
+@pytest.mark.parametrize("case", range(24))
+def test_gemv_kernel_equals_its_plain_python_twin(case: int) -> None:
+    from accelsim.kernels.reference_nand import gemv_ref
+
+    rng = np.random.default_rng(case)
+    ch, dies, planes = (int(x) for x in (rng.choice([1, 2, 4]), rng.choice([1, 2, 4]), rng.choice([1, 2, 3])))
+    # a fast bus (64 GB/s) makes the planes' read recurrences bind, a slow core the compute plane's
+    p = _params(ch=ch, dies=dies, planes=planes, slice_bytes=float(rng.choice([512, 1024, 4096])),
+                ecc_s=float(rng.choice([0.0, 2e-6, 15e-6])), core_buffer_bytes=float(rng.choice([256, 2048])),
+                bus_bytes_per_s=float(rng.choice([1e9, 64e9])), core_macs_per_s=float(rng.choice([0.8e9, 0.2e9])))
+    r = int(rng.choice([16, 64, 256]))
+    w = 16384 // r
+    th, tw = dies * r, ch * w
+    n_out, n_in = int(rng.integers(1, 5 * th)), int(rng.integers(1, 4 * tw))
+    n_tiles = -(-n_out // th) * -(-n_in // tw)
+    n_rc = int(rng.integers(0, n_tiles + 1))
+    m = int(rng.choice([1, 1, 2]))
+    counts = np.zeros(N_COUNTS)
+    t = gemv(n_out, n_in, m, 8, th, tw, n_rc, p, counts)
+    t_ref, c = gemv_ref(n_out, n_in, m, 8, th, tw, n_rc, p.tolist())
+    assert t == pytest.approx(t_ref, rel=1e-12)
+    assert (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]) == (
+        c["rc_pages"], c["rd_pages"], c["in_bytes"], c["psum_bytes"], c["w_bytes"], c["core_macs"], c["npu_macs"])
+    assert counts[9] == pytest.approx(c["bus_busy"], rel=1e-12)
