@@ -177,3 +177,13 @@ def test_gemv_kernel_equals_its_plain_python_twin(case: int) -> None:
     assert (counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]) == (
         c["rc_pages"], c["rd_pages"], c["in_bytes"], c["psum_bytes"], c["w_bytes"], c["core_macs"], c["npu_macs"])
     assert counts[9] == pytest.approx(c["bus_busy"], rel=1e-12)
+
+
+def test_roofline_is_a_lower_bound_of_the_flash_model() -> None:
+    for hw, model in (("cambricon-llm-s", "opt-6.7b"), ("cambricon-llm-l", "llama2-7b")):
+        cyc = simulate(hw, model, Scenario(1, 16, 4))
+        roof = simulate(hw, model, Scenario(1, 16, 4), fidelity="roofline")
+        assert 0 < roof.prefill_s <= cyc.prefill_s
+        assert all(0 < r <= c for r, c in zip(roof.decode_step_s, cyc.decode_step_s))
+        # in-flash compute: decode is within a few x of the array's page rate, not the channels' 8x slower rate
+        assert cyc.decode_step_s[0] < 4 * roof.decode_step_s[0]

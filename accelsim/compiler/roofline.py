@@ -4,7 +4,8 @@ The peak MAC rate of the DSP-chain engine is shape-aware (other tensor-engine st
 rate): an op with ``rows`` output rows can use at most min(rows, m)/m of an
 engine mode whose parallelism has m rows (a matrix-vector product fills one of the MM mode's 128 rows), so
 the op's peak is the best mode's rate for its row count. Compulsory bytes are the op's parameters and the
-KV-cache tensors it reads or writes (activations may stay on chip). Peaks ignore tile padding, SLR
+KV-cache tensors it reads or writes (activations may stay on chip); on a flash device the weights come
+from the flash array at every plane's page rate and the KV cache from the NPU's DRAM. Peaks ignore tile padding, SLR
 lockstep, memory efficiency and latency, so the roofline is a lower bound of the cycle-level time of an
 op; ops on the FPGA are separated by barriers, so the sum over ops bounds the whole pass from below too.
 """
@@ -23,6 +24,10 @@ def peak_macs_per_s(hw: HardwareConfig, rows: int | None = None) -> float:
     A GPU's peak is its fastest dense tensor-core rate (any precision), so the bound holds for every op."""
     if getattr(hw, "kind", "fpga") == "gpu":
         return max(hw.sm.tensor_tflops.values()) * 1e12 / 2
+    if getattr(hw, "kind", "fpga") == "flash":
+        # the NPU's array and every die's compute core at once
+        core = hw.flash.compute_core
+        return hw.npu.macs_per_s + hw.flash.dies * core.macs * core.clock
     me = hw.compute.matrix_engine
     if me.style != "dsp_chain" and me.array is not None:
         # other tensor-engine styles: the whole array's rate bounds every shape
@@ -40,6 +45,13 @@ def op_roofline_s(op: Op, hw: HardwareConfig) -> float:
     compulsory += sum(t.bytes for t in op.inputs + op.outputs if t.role == "kv_cache")
     rows = op.attr("rows") if op.kind == "linear" else op.attr("q_len")
     compute = op.macs / peak_macs_per_s(hw, rows) if op.macs else 0.0
+    if getattr(hw, "kind", "fpga") == "flash":
+        # weights are read from the flash array (every plane of every die reading pages back to back), the KV
+        # cache from the NPU's DRAM
+        f = hw.flash
+        array_bw = f.dies * f.planes_per_die * f.page / f.t_read
+        weights = sum(t.bytes for t in op.params)
+        return max(compute, weights / array_bw, (compulsory - weights) / hw.npu.dram_bandwidth)
     return max(compute, compulsory / hw.weight_memory.bandwidth)
 
 
