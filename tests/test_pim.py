@@ -1,0 +1,67 @@
+"""Bank-level PIM GEMV kernel (accelsim.kernels.pim): exact command timelines on small cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from accelsim.kernels.pim import N_COUNTS, PARAM_NAMES, pim_gemv
+
+# NeuPIMs-like timing (the PIM issue: tCK 1 ns, CL = tRCD = tRP = 14, tRAS = 34, tFAW = 30)
+BASE = {"channels": 1, "banks": 1, "bankgroups": 1, "page_bytes": 1024, "column_bytes": 32, "tCK_s": 1e-9,
+        "tRCD": 14, "tRP": 14, "tRAS": 34, "tRTP": 5, "tCCD_L": 4, "tCCD_S": 2, "tRRD_S": 4, "tRRD_L": 6,
+        "tFAW": 30, "tREFI": 1 << 40, "tRFC": 350, "macs_per_bank": 16, "mac_cycles_per_dram_cycle": 1.0,
+        "all_bank_act": 1, "partial_sum_bytes": 2, "input_bytes": 2}
+
+
+def _run(n_out: int, n_in: int, **kw: float) -> tuple[float, np.ndarray]:
+    p = np.array([{**BASE, **kw}[n] for n in PARAM_NAMES], dtype=np.float64)
+    c = np.zeros(N_COUNTS)
+    return pim_gemv(n_out, n_in, 16, p, c), c
+
+
+def test_one_dram_row_input_act_macs_readout() -> None:
+    # 512 BF16 inputs (1 KiB: 32 bursts x tCCD_S 2), ACT at 64, first MAC at 64 + tRCD, 32 MACs every tCCD_L,
+    # the last MAC's column in the unit tCCD_L later, one 2-byte partial sum read out (one burst)
+    t, c = _run(1, 512)
+    assert t == pytest.approx((64 + 14 + 31 * 4 + 4 + 2) * 1e-9)
+    assert c[0] == 1 and c[1] == 32 and c[2] == 1024 and c[3] == 1024 + 2 and c[5] == 512
+
+
+def test_the_next_row_waits_for_precharge_and_tRP() -> None:
+    # 2 KiB of weights: two DRAM rows; PRE at last MAC + tRTP (tRAS has passed), next ACT tRP later
+    t, c = _run(1, 1024)
+    first = 128 + 14
+    pre = first + 31 * 4 + 5
+    second = pre + 14 + 14
+    assert t == pytest.approx((second + 31 * 4 + 4 + 2) * 1e-9)
+    assert c[0] == 2 and c[1] == 64
+
+
+def test_banks_work_in_lockstep_and_tFAW_limits_per_bank_activates() -> None:
+    t1, _ = _run(1, 512)
+    t16, c16 = _run(16, 512, banks=16)  # 16 output rows, one per bank: same time, 16x the internal bytes
+    assert c16[2] == 16 * 1024 and t16 == pytest.approx(t1)  # 16 partial sums of 2 B are still one burst
+    # without an all-bank ACT: 16 ACTs, four per 30-cycle window, tRRD_S apart across two bank groups
+    t_pb, c_pb = _run(16, 512, banks=16, bankgroups=2, all_bank_act=0)
+    last_act = 3 * 30 + 3 * 4  # the 16th ACT: window 4 opens at 90, then three more tRRD_S apart
+    assert t_pb - t16 == pytest.approx(last_act * 1e-9)
+    assert c_pb[0] == 16
+
+
+def test_refresh_interrupts_long_gemvs() -> None:
+    t0, c0 = _run(64, 4096)
+    t, c = _run(64, 4096, tREFI=3900, tRFC=350)
+    n_ref = int(c[4])
+    assert n_ref >= int(t0 / 1e-9 / 3900) and n_ref >= 1
+    assert t - t0 == pytest.approx(n_ref * 350e-9, rel=0.1)
+
+
+def test_internal_bandwidth_is_banks_times_the_external() -> None:
+    # a long stream: every bank reads a column per tCCD_L; the channel carries one column per tCCD_S
+    n_out, n_in = 16 * 64, 4096
+    t, c = _run(n_out, n_in, banks=16)
+    internal = c[2] / t
+    external_peak = 32 / (2 * 1e-9)
+    row_period = 14 + 31 * 4 + 5 + 14  # ACT to first MAC (tRCD), 31 column gaps, tRTP to PRE, tRP to next ACT
+    assert internal / external_peak == pytest.approx(16 * 1024 / row_period / 16, rel=0.01)
