@@ -187,3 +187,9 @@ def test_roofline_is_a_lower_bound_of_the_flash_model() -> None:
         assert all(0 < r <= c for r, c in zip(roof.decode_step_s, cyc.decode_step_s))
         # in-flash compute: decode is within a few x of the array's page rate, not the channels' 8x slower rate
         assert cyc.decode_step_s[0] < 4 * roof.decode_step_s[0]
+
+
+def test_a_kv_cache_that_does_not_fit_the_npu_dram_names_it() -> None:
+    with pytest.raises(CapacityError) as exc:
+        simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 8, 2), hw_overrides={"npu.dram_capacity": "1 MiB"})
+    assert exc.value.key_path == "npu.dram_capacity" and "MiB" in exc.value.message

@@ -109,6 +109,10 @@ class FlashCompiler:
         plan = self.memory_plan(graph, batch, max_tokens)
         g = 2.0**30
         f = self.hw.flash
+
+        def size(b: float) -> str:
+            return f"{b / g:.2f} GiB" if b >= 2**28 else f"{b / 2**20:.1f} MiB"
+
         if plan["weights_bytes"] > plan["flash_capacity_bytes"]:
             raise CapacityError(
                 f"{graph.model} has {plan['weights_bytes'] / g:.2f} GiB of weights but {self.hw.name}'s flash holds "
@@ -119,8 +123,8 @@ class FlashCompiler:
         if plan["kv_cache_bytes"] > plan["dram_capacity_bytes"]:
             raise CapacityError(
                 f"the KV cache of {batch} x {max_tokens} tokens of {graph.model} needs "
-                f"{plan['kv_cache_bytes'] / g:.2f} GiB but {self.hw.name}'s NPU DRAM holds "
-                f"{plan['dram_capacity_bytes'] / g:.2f} GiB",
+                f"{size(plan['kv_cache_bytes'])} but {self.hw.name}'s NPU DRAM holds "
+                f"{size(plan['dram_capacity_bytes'])}",
                 key_path="npu.dram_capacity", hint="use fewer tokens or a smaller batch, or a larger DRAM")
 
     def compile(self, graph: Graph, kv_tokens: int | None = None) -> Program:
