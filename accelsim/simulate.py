@@ -130,6 +130,9 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
     elif hw.kind == "flash":
         _flash_results(result, hw, engine, stats, phases)
         result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
+    elif hw.kind == "pim":
+        _pim_results(result, engine, stats, phases)
+        result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
     else:
         _add_energy_and_area(result, hw, stats, sc)
         result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
@@ -223,13 +226,10 @@ def _gpu_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[
                        "gpu_busy_fraction": float(run.gpu_busy_s / run.seconds) if run.seconds else 0.0})
 
 
-def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[tuple[str, Program]]) -> None:
-    """Flash-device parts of a Result: page reads, channel traffic and the GEMV plans from the flash kernel
-    (a flash instruction times its own page reads and transfers, so the engine's memory model sees none),
-    the op breakdown, and energy when the hwconfig has an energy section."""
-    from .engine.registry import FlashComputeModel
-
-    model: FlashComputeModel = engine.compute
+def _step_counts(model: Any, stats: Any, phases: list[tuple[str, Program]]) -> tuple[dict[str, dict[str, float]],
+                                                                                    dict[str, dict[str, float]]]:
+    """Per phase group ('prefill', 'decode'): the sum of every instruction's counts (``model.count_names``) over
+    the steps run, and the time per op name; each distinct step block is priced once."""
     names = model.count_names
     cache: dict[str, tuple[Any, ...]] = {}
     totals = {"prefill": dict.fromkeys(names, 0.0), "decode": dict.fromkeys(names, 0.0)}
@@ -240,7 +240,10 @@ def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: lis
             dur, counts = model.durations_and_counts(blk.trace)
             per_op: dict[str, float] = {}
             for oi, d in zip(blk.trace["op"].tolist(), dur.tolist()):
-                per_op[blk.op_names[oi]] = per_op.get(blk.op_names[oi], 0.0) + d * 1e-12
+                name = blk.op_names[oi]
+                if "." in name and name.split(".", 1)[0] in ("prefill", "decode"):
+                    name = name.split(".", 1)[1]
+                per_op[name] = per_op.get(name, 0.0) + d * 1e-12
             cache[blk.key] = (counts.sum(axis=0), per_op)
         csum, per_op = cache[blk.key]
         group = "prefill" if label == "prefill" else "decode"
@@ -248,9 +251,34 @@ def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: lis
             totals[group][k] += v
         bd = breakdown[group]
         for name, t in per_op.items():
-            name = name.split(".", 1)[1] if "." in name and name.split(".", 1)[0] in ("prefill", "decode") else name
             bd[name] = bd.get(name, 0.0) + t
-    result.breakdown_s = {g: dict(sorted(v.items(), key=lambda kv: -kv[1])) for g, v in breakdown.items()}
+    return totals, {g: dict(sorted(v.items(), key=lambda kv: -kv[1])) for g, v in breakdown.items()}
+
+
+def _pim_results(result: Result, engine: Any, stats: Any, phases: list[tuple[str, Program]]) -> None:
+    """DRAM-PIM parts of a Result: PIM commands, bytes inside the banks vs over the channels, the op breakdown."""
+    totals, result.breakdown_s = _step_counts(engine.compute, stats, phases)
+    run = {k: totals["prefill"][k] + totals["decode"][k] for k in totals["decode"]}
+    result.bytes = {"pim": {"read": int(run["channel_bytes"] + run["host_dram_bytes"]), "written": 0}}
+    result.sim.update({
+        "pim": {g: {"acts": int(t["acts"]), "mac_commands": int(t["mac_commands"]),
+                    "internal_bytes": int(t["internal_bytes"]), "channel_bytes": int(t["channel_bytes"]),
+                    "refreshes": int(t["refreshes"]), "bank_macs": int(t["macs"]), "host_macs": int(t["host_macs"]),
+                    "host_dram_bytes": int(t["host_dram_bytes"])} for g, t in totals.items()},
+        "gemv_plans": [{"n": k[0], "k": k[1], "m": k[2], "weight_bits": k[3], "on": v[0], "seconds": v[1]}
+                       for k, v in sorted(engine.compute.plans.items())],
+        "model": "bank-level PIM command timeline (accelsim.kernels.pim)"})
+
+
+def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[tuple[str, Program]]) -> None:
+    """Flash-device parts of a Result: page reads, channel traffic and the GEMV plans from the flash kernel
+    (a flash instruction times its own page reads and transfers, so the engine's memory model sees none),
+    the op breakdown, and energy when the hwconfig has an energy section."""
+    from .engine.registry import FlashComputeModel
+
+    model: FlashComputeModel = engine.compute
+    names = model.count_names
+    totals, result.breakdown_s = _step_counts(model, stats, phases)
     f = hw.flash
     run = {k: totals["prefill"][k] + totals["decode"][k] for k in names}
     # the channels are the flash chip's off-chip traffic: weights and partial sums to the NPU, input slices to

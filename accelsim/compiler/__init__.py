@@ -3,9 +3,10 @@
 from .flash import FlashCompiler
 from .fpga import FpgaCompiler
 from .gpu import GpuCompiler
+from .pim import PimCompiler
 from .isa import TRACE_DTYPE, Block, Program
 
-__all__ = ["FpgaCompiler", "GpuCompiler", "FlashCompiler", "Block", "Program", "TRACE_DTYPE", "compiler_for"]
+__all__ = ["FpgaCompiler", "GpuCompiler", "FlashCompiler", "PimCompiler", "Block", "Program", "TRACE_DTYPE", "compiler_for"]
 
 
 def compiler_for(hw):  # type: ignore[no-untyped-def]
@@ -16,4 +17,6 @@ def compiler_for(hw):  # type: ignore[no-untyped-def]
         return GpuCompiler(hw)
     if hw.kind == "flash":
         return FlashCompiler(hw)
+    if hw.kind == "pim":
+        return PimCompiler(hw)
     raise ValueError(f"no compiler for device kind {hw.kind!r}")

@@ -186,6 +186,10 @@ class FlashCompiler:
                                key_path="tiling.tile", hint="use a narrower tile (smaller W)")
         return th, tw
 
+    def _decode_attention(self, op: Op, kv_bytes: int) -> _Instr:
+        """Decode attention against the KV cache in the NPU's DRAM."""
+        return _Instr(op.name, _NPU, F_ATTN, nbytes=kv_bytes, macs=op.macs)
+
     # ------------------------------------------------------------------------------------------ lowering
     def _lower(self, graph: Graph) -> list[_Instr]:
         out: list[_Instr] = []
@@ -239,8 +243,8 @@ class FlashCompiler:
                     res.append(_Instr(op.name, _NPU, F_ARRAY, rows=mm, cols=nn, red=kk, passes=b * h, nbytes=kv,
                                       macs=op.macs))
                 else:
-                    res.append(_Instr(op.name, _NPU, F_ATTN, nbytes=kv, macs=op.macs))
+                    res.append(self._decode_attention(op, kv))
             else:
-                raise MappingError(f"the flash device has no lowering for {kind!r} ({op.name})",
+                raise MappingError(f"the {self.hw.kind} device has no lowering for {kind!r} ({op.name})",
                                    key_path="kind", hint="run this model on an FPGA or GPU hwconfig")
         return res

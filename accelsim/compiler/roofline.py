@@ -5,7 +5,8 @@ rate): an op with ``rows`` output rows can use at most min(rows, m)/m of an
 engine mode whose parallelism has m rows (a matrix-vector product fills one of the MM mode's 128 rows), so
 the op's peak is the best mode's rate for its row count. Compulsory bytes are the op's parameters and the
 KV-cache tensors it reads or writes (activations may stay on chip); on a flash device the weights come
-from the flash array at every plane's page rate and the KV cache from the NPU's DRAM. Peaks ignore tile padding, SLR
+from the flash array at every plane's page rate and the KV cache from the NPU's DRAM; on a PIM device at
+every bank's column rate. Peaks ignore tile padding, SLR
 lockstep, memory efficiency and latency, so the roofline is a lower bound of the cycle-level time of an
 op; ops on the FPGA are separated by barriers, so the sum over ops bounds the whole pass from below too.
 """
@@ -24,6 +25,10 @@ def peak_macs_per_s(hw: HardwareConfig, rows: int | None = None) -> float:
     A GPU's peak is its fastest dense tensor-core rate (any precision), so the bound holds for every op."""
     if getattr(hw, "kind", "fpga") == "gpu":
         return max(hw.sm.tensor_tflops.values()) * 1e12 / 2
+    if getattr(hw, "kind", "fpga") == "pim":
+        # every bank's MAC unit and the host's array at once
+        d, u = hw.dram.derive(), hw.memory.pim
+        return d.channels * d.banks * d.ranks * u.macs_per_bank * u.clock + hw.host.array_rows * hw.host.array_cols * hw.clock_hz
     if getattr(hw, "kind", "fpga") == "flash":
         # the NPU's array and every die's compute core at once
         core = hw.flash.compute_core
@@ -52,6 +57,15 @@ def op_roofline_s(op: Op, hw: HardwareConfig) -> float:
         array_bw = f.dies * f.planes_per_die * f.page / f.t_read
         weights = sum(t.bytes for t in op.params)
         return max(compute, weights / array_bw, (compulsory - weights) / hw.npu.dram_bandwidth)
+    if getattr(hw, "kind", "fpga") == "pim":
+        # weights (and the KV cache, when attention runs in the banks) at every bank's column rate
+        d, u = hw.dram.derive(), hw.memory.pim
+        cyc = u.column_cycles or hw.dram.timing.tCCD_L
+        internal = d.channels * d.banks * d.ranks * d.request_bytes / (cyc * d.tCK_ns * 1e-9)
+        weights = sum(t.bytes for t in op.params)
+        kv = compulsory - weights
+        kv_bw = internal if hw.attention == "pim" else hw.weight_memory.bandwidth
+        return max(compute, weights / internal + kv / kv_bw)
     return max(compute, compulsory / hw.weight_memory.bandwidth)
 
 

@@ -14,12 +14,13 @@ from typing import Any
 from ..errors import ConfigError
 from .flash import FlashConfig
 from .gpu import GpuConfig
+from .pim import PimConfig
 from .hardware import HardwareConfig
 from .schema import Source, apply_overrides, build, load_yaml
 from .workload import ModelConfig
 
 __all__ = [
-    "HardwareConfig", "GpuConfig", "FlashConfig", "ModelConfig", "load_hardware", "load_workload", "shipped", "resolve", "PROJECT_ROOT",
+    "HardwareConfig", "GpuConfig", "FlashConfig", "PimConfig", "ModelConfig", "load_hardware", "load_workload", "shipped", "resolve", "PROJECT_ROOT",
 ]
 
 #: the repository root (the package's parent): shipped hwconfigs/ and workloads/ live there
@@ -69,14 +70,14 @@ def _load(cls: type, name_or_path: str, kind: str, overrides: dict[str, Any] | N
 
 
 #: hwconfig schema by the file's ``kind:`` key (fpga is the default for files that predate the key's choices)
-HARDWARE_KINDS: dict[str, type] = {"fpga": HardwareConfig, "gpu": GpuConfig, "flash": FlashConfig}
+HARDWARE_KINDS: dict[str, type] = {"fpga": HardwareConfig, "gpu": GpuConfig, "flash": FlashConfig, "pim": PimConfig}
 
 
-def load_hardware(name_or_path: str, overrides: dict[str, Any] | None = None) -> HardwareConfig | GpuConfig | FlashConfig:
+def load_hardware(name_or_path: str, overrides: dict[str, Any] | None = None) -> HardwareConfig | GpuConfig | FlashConfig | PimConfig:
     """Load and validate a hwconfig (path or shipped name), with optional dotted-path overrides.
 
-    The file's ``kind:`` selects the schema: ``fpga`` (:class:`HardwareConfig`), ``gpu`` (:class:`GpuConfig`) or
-    ``flash`` (:class:`FlashConfig`).
+    The file's ``kind:`` selects the schema: ``fpga`` (:class:`HardwareConfig`), ``gpu`` (:class:`GpuConfig`),
+    ``flash`` (:class:`FlashConfig`) or ``pim`` (:class:`PimConfig`).
     """
     data, src = _read(name_or_path, "hwconfigs", overrides)
     kind = data.get("kind", "fpga")
@@ -86,7 +87,7 @@ def load_hardware(name_or_path: str, overrides: dict[str, Any] | None = None) ->
 
         close = difflib.get_close_matches(str(kind), list(HARDWARE_KINDS), n=1)
         raise src.error("kind", f"{kind!r} is not one of " + ", ".join(repr(k) for k in HARDWARE_KINDS),
-                        f"did you mean {close[0]!r}?" if close else "use kind: fpga, gpu or flash")
+                        f"did you mean {close[0]!r}?" if close else "use kind: fpga, gpu, flash or pim")
     return build(cls, data, src)
 
 

@@ -9,10 +9,13 @@ from ..config.hardware import HardwareConfig
 from ..kernels.compute import DATAFLOWS, STYLES, compute_durations_ps
 from ..kernels.gpu import gpu_durations_ps
 from ..kernels.nand import COUNT_NAMES, F_GEMV, N_COUNTS, flash_durations_ps, plan_gemv
+from ..kernels.pim import COUNT_NAMES as PIM_COUNT_NAMES
+from ..kernels.pim import N_COUNTS as PIM_N_COUNTS
+from ..kernels.pim import pim_gemv
 from .dram import DramMemory
 from .memory import BandwidthMemory
 
-__all__ = ["FpgaComputeModel", "GpuComputeModel", "FlashComputeModel", "gpu_params", "COMPUTE_MODELS",
+__all__ = ["FpgaComputeModel", "GpuComputeModel", "FlashComputeModel", "PimComputeModel", "gpu_params", "COMPUTE_MODELS",
            "MEMORY_MODELS"]
 
 
@@ -110,5 +113,72 @@ class FlashComputeModel:
     count_names = COUNT_NAMES
 
 
-COMPUTE_MODELS = {"fpga": FpgaComputeModel, "gpu": GpuComputeModel, "flash": FlashComputeModel}
+class PimComputeModel:
+    """Durations of a DRAM-PIM device's instructions (columns as accelsim.compiler.pim).
+
+    A GEMV of M rows runs either as M passes of the bank units (accelsim.kernels.pim) or as a GEMM on the
+    host chip's array with the weights read over every channel at peak bandwidth, whichever is faster (the
+    choice is per GEMV shape, recorded in ``plans``); host operations are timed like the flash device's NPU
+    (accelsim.kernels.nand) with the DRAM's first-access latency and bandwidth."""
+
+    count_names = PIM_COUNT_NAMES + ("host_macs", "host_dram_bytes")
+
+    def __init__(self, hw) -> None:  # type: ignore[no-untyped-def]
+        self.hw = hw
+        self.pim = np.array(hw.pim_params, dtype=np.float64)
+        self.host = np.array(hw.host_params, dtype=np.float64)
+        self.plans: dict[tuple[int, int, int, int], tuple[str, float, np.ndarray]] = {}
+
+    def _gemv(self, n: int, k: int, m: int, bits: int) -> tuple[str, float, np.ndarray]:
+        key = (n, k, m, bits)
+        hit = self.plans.get(key)
+        if hit is None:
+            c = np.zeros(PIM_N_COUNTS)
+            t_pim = m * pim_gemv(n, k, bits, self.pim, c)
+            c *= m
+            h = self.hw.host
+            rows, cols = h.array_rows, h.array_cols
+            cycles = -(-m // rows) * -(-n // cols) * (k + rows + cols - 2)
+            t_host = max(cycles / h.clock, n * k * bits / 8 / self.hw.weight_memory.bandwidth) + h.op_latency
+            if m > 1 and t_host < t_pim:
+                out = np.zeros(len(self.count_names))
+                out[PIM_COUNT_NAMES.index("channel_bytes")] = n * k * bits / 8  # the weights cross the channels
+                out[len(PIM_COUNT_NAMES)] = n * k * m
+                hit = ("host", t_host, out)
+            else:
+                out = np.zeros(len(self.count_names))
+                out[:PIM_N_COUNTS] = c
+                hit = ("pim", t_pim, out)
+            self.plans[key] = hit
+        return hit
+
+    def durations_and_counts(self, trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(trace)
+        dur = np.zeros(n, dtype=np.int64)
+        counts = np.zeros((n, len(self.count_names)))
+        gemv_rows = trace["func"] == F_GEMV
+        for i in np.nonzero(gemv_rows)[0].tolist():
+            r = trace[i]
+            _, sec, c = self._gemv(int(r["rows"]), int(r["cols"]), int(r["red"]), int(r["path"]))
+            dur[i] = int(round(sec * 1e12))
+            counts[i] = c
+        other = trace.copy()
+        other["opcode"][gemv_rows] = 0
+        cols = ("opcode", "func", "rows", "cols", "red", "passes", "bytes", "chan_lo", "chan_n", "path", "macs")
+        keys = np.stack([other[c] for c in cols], axis=1)
+        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+        hc = np.zeros((len(uniq), N_COUNTS))
+        hd = flash_durations_ps(*(np.ascontiguousarray(uniq[:, j]) for j in range(len(cols))), self.host, hc)
+        inv = inv.reshape(-1)
+        mask = ~gemv_rows
+        dur[mask] = hd[inv][mask]
+        counts[mask, len(PIM_COUNT_NAMES)] = hc[inv][mask, COUNT_NAMES.index("npu_macs")]
+        counts[mask, len(PIM_COUNT_NAMES) + 1] = hc[inv][mask, COUNT_NAMES.index("dram_bytes")]
+        return dur, counts
+
+    def durations(self, trace: np.ndarray) -> np.ndarray:
+        return self.durations_and_counts(trace)[0]
+
+
+COMPUTE_MODELS = {"fpga": FpgaComputeModel, "gpu": GpuComputeModel, "flash": FlashComputeModel, "pim": PimComputeModel}
 MEMORY_MODELS = {"bandwidth": BandwidthMemory, "dram": DramMemory}
