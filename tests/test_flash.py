@@ -193,3 +193,11 @@ def test_a_kv_cache_that_does_not_fit_the_npu_dram_names_it() -> None:
     with pytest.raises(CapacityError) as exc:
         simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 8, 2), hw_overrides={"npu.dram_capacity": "1 MiB"})
     assert exc.value.key_path == "npu.dram_capacity" and "MiB" in exc.value.message
+
+
+def test_flash_and_pim_results_flatten_into_one_sweep_row() -> None:
+    # the sweep stores Result.flat(); the GEMV plans (a list of records) once broke it
+    for hw, model in (("cambricon-llm-s", "opt-6.7b"), ("pimgpt", "gpt2-small")):
+        row = simulate(hw, model, Scenario(1, 8, 2)).flat()
+        assert row["tokens_per_s"] > 0 and row["sim.gemv_plans.count"] >= 4
+        assert row["decode_step_s.max"] >= row["decode_step_s.first"] > 0

@@ -60,7 +60,8 @@ class Result:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
 
     def flat(self) -> dict[str, Any]:
-        """One row: nested dicts become dotted columns; the per-step list becomes summary columns."""
+        """One row: nested dicts become dotted columns; lists of numbers (the per-step times) become summary
+        columns (first, last, max), lists of records their count."""
         out: dict[str, Any] = {}
 
         def walk(prefix: str, value: Any) -> None:
@@ -68,10 +69,12 @@ class Result:
                 for k, v in value.items():
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
             elif isinstance(value, list):
-                if value:
+                if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
                     out[f"{prefix}.first"] = value[0]
                     out[f"{prefix}.last"] = value[-1]
                     out[f"{prefix}.max"] = max(value)
+                elif value:  # a list of records (e.g. the flash device's GEMV plans): only how many
+                    out[f"{prefix}.count"] = len(value)
             else:
                 out[prefix] = value
 
