@@ -300,23 +300,27 @@ def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: lis
             "read_compute_tile_fraction": float(t["rc_tiles"] / t["tiles"]) if t["tiles"] else 0.0,
             "core_macs": int(t["core_macs"]), "npu_macs": int(t["npu_macs"]), "dram_bytes": int(t["dram_bytes"]),
         }
-    plans = [{"n": k[0], "k": k[1], "m": k[2], "weight_bits": k[3], "tile": [v[0], v[1]], "read_compute_tiles": v[2],
-              "tiles": -(-k[0] // v[0]) * -(-k[1] // v[1]), "seconds": v[3]} for k, v in sorted(model.plans.items())]
+    plans = [{"n": k[0], "k": k[1], "m": k[2], "weight_bits": k[3], "tile": [v[0], v[1]],
+              "read_compute_tiles": v[2], "tiles": -(-k[0] // v[0]) * -(-k[1] // v[1]), "seconds": v[3]}
+             for k, v in sorted(model.plans.items())]
     e = hw.energy
     if e is not None:
         def joules(t: dict[str, float], seconds: float) -> dict[str, float]:
+            channel_bytes = t["bus_input_bytes"] + t["bus_psum_bytes"] + t["bus_weight_bytes"]
             parts = {"flash_array": (t["rc_page_reads"] + t["rd_page_reads"]) * e.page_read,
-                     "flash_channels": (t["bus_input_bytes"] + t["bus_psum_bytes"] + t["bus_weight_bytes"]) * e.bus_per_byte,
+                     "flash_channels": channel_bytes * e.bus_per_byte,
                      "flash_cores": t["core_macs"] * e.core_mac, "npu": t["npu_macs"] * e.npu_mac,
                      "dram": t["dram_bytes"] * e.dram_per_byte, "static": e.static_w * seconds}
             return {**parts, "energy_j": sum(parts.values())}
 
-        phases_e = {g: joules(totals[g], sec) for g, sec in (("prefill", result.prefill_s), ("decode", result.decode_s))}
+        phases_e = {g: joules(totals[g], sec)
+                    for g, sec in (("prefill", result.prefill_s), ("decode", result.decode_s))}
         result.energy_j = phases_e["prefill"]["energy_j"] + phases_e["decode"]["energy_j"]
         result.power_w = result.energy_j / result.e2e_s if result.e2e_s else 0.0
         tokens = result.gen * result.batch
         result.tokens_per_j = tokens / result.energy_j if result.energy_j else 0.0
-        result.energy = {**phases_e, "decode_energy_per_token_j": phases_e["decode"]["energy_j"] / tokens if tokens else 0.0}
+        per_token = phases_e["decode"]["energy_j"] / tokens if tokens else 0.0
+        result.energy = {**phases_e, "decode_energy_per_token_j": per_token}
     result.sim.update({"flash": per_phase, "gemv_plans": plans,
                        "model": "NAND page reads, channel transfers and in-flash compute (accelsim.kernels.nand)"})
 

@@ -60,3 +60,12 @@ def test_a_model_larger_than_the_pim_dram_is_refused() -> None:
     with pytest.raises(CapacityError) as exc:
         simulate("pimgpt", "llama2-7b", Scenario(1, 16, 2))
     assert exc.value.key_path == "memory.dram.system.channels" and "GiB" in exc.value.message
+
+
+def test_a_kv_cache_format_the_banks_cannot_multiply_needs_host_attention() -> None:
+    ov = {"deployment.formats.kv_cache": "int8"}
+    with pytest.raises(MappingError) as exc:
+        simulate("pimgpt", "gpt2-small", Scenario(1, 16, 2), hw_overrides=ov)
+    assert exc.value.key_path == "deployment.formats.kv_cache" and "attention: host" in exc.value.hint
+    host = simulate("pimgpt", "gpt2-small", Scenario(1, 16, 2), hw_overrides={**ov, "attention": "host"})
+    assert host.tokens_per_s > 0

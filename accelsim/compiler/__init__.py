@@ -6,7 +6,8 @@ from .gpu import GpuCompiler
 from .pim import PimCompiler
 from .isa import TRACE_DTYPE, Block, Program
 
-__all__ = ["FpgaCompiler", "GpuCompiler", "FlashCompiler", "PimCompiler", "Block", "Program", "TRACE_DTYPE", "compiler_for"]
+__all__ = ["FpgaCompiler", "GpuCompiler", "FlashCompiler", "PimCompiler", "Block", "Program", "TRACE_DTYPE",
+           "compiler_for"]
 
 
 def compiler_for(hw):  # type: ignore[no-untyped-def]

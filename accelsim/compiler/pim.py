@@ -48,8 +48,8 @@ class PimCompiler(FlashCompiler):
             d = self.hw.dram.derive()
             raise CapacityError(
                 f"{graph.model} needs {need / g:.2f} GiB ({plan['weights_bytes'] / g:.2f} GiB weights + "
-                f"{plan['kv_cache_bytes'] / g:.2f} GiB KV cache for {batch} x {max_tokens} tokens) but {self.hw.name}'s "
-                f"PIM DRAM holds {plan['dram_capacity_bytes'] / g:.2f} GiB ({d.channels} channels)",
+                f"{plan['kv_cache_bytes'] / g:.2f} GiB KV cache for {batch} x {max_tokens} tokens) but "
+                f"{self.hw.name}'s PIM DRAM holds {plan['dram_capacity_bytes'] / g:.2f} GiB ({d.channels} channels)",
                 key_path="memory.dram.system.channels",
                 hint="use more PIM channels or a denser DRAM preset, narrower weights, fewer tokens or a smaller model")
 
@@ -72,7 +72,12 @@ class PimCompiler(FlashCompiler):
         if self.hw.attention != "pim":
             return super()._decode_attention(op, kv_bytes)
         b, kvh, d, kvl = op.attr("batch"), op.attr("kv_heads"), op.attr("head_dim"), op.attr("kv_len")
-        bits = int(format_info(next(t.fmt for t in op.inputs if t.role == "kv_cache")).element_bits)
+        fmt = next(t.fmt for t in op.inputs if t.role == "kv_cache")
+        if fmt not in self.hw.memory.pim.formats:
+            raise MappingError(f"the KV cache is {fmt}, but the bank MAC units multiply "
+                               + ", ".join(self.hw.memory.pim.formats), key_path="deployment.formats.kv_cache",
+                               hint="store the KV cache in a format the banks multiply, or set attention: host")
+        bits = int(format_info(fmt).element_bits)
         # K: one row of head_dim per cached token; V: one row of kv_len per head dimension. Each sequence's
         # cache is its own matrix: b x kv_heads of them, as one GEMV of that many rows
         if op.kind == "attention_qk":

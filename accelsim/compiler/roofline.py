@@ -28,7 +28,8 @@ def peak_macs_per_s(hw: HardwareConfig, rows: int | None = None) -> float:
     if getattr(hw, "kind", "fpga") == "pim":
         # every bank's MAC unit and the host's array at once
         d, u = hw.dram.derive(), hw.memory.pim
-        return d.channels * d.banks * d.ranks * u.macs_per_bank * u.clock + hw.host.array_rows * hw.host.array_cols * hw.clock_hz
+        banks = d.channels * d.banks * d.ranks
+        return banks * u.macs_per_bank * u.clock + hw.host.array_rows * hw.host.array_cols * hw.clock_hz
     if getattr(hw, "kind", "fpga") == "flash":
         # the NPU's array and every die's compute core at once
         core = hw.flash.compute_core

@@ -20,7 +20,8 @@ from .schema import Source, apply_overrides, build, load_yaml
 from .workload import ModelConfig
 
 __all__ = [
-    "HardwareConfig", "GpuConfig", "FlashConfig", "PimConfig", "ModelConfig", "load_hardware", "load_workload", "shipped", "resolve", "PROJECT_ROOT",
+    "HardwareConfig", "GpuConfig", "FlashConfig", "PimConfig", "ModelConfig", "load_hardware", "load_workload",
+    "shipped", "resolve", "PROJECT_ROOT",
 ]
 
 #: the repository root (the package's parent): shipped hwconfigs/ and workloads/ live there
@@ -73,7 +74,8 @@ def _load(cls: type, name_or_path: str, kind: str, overrides: dict[str, Any] | N
 HARDWARE_KINDS: dict[str, type] = {"fpga": HardwareConfig, "gpu": GpuConfig, "flash": FlashConfig, "pim": PimConfig}
 
 
-def load_hardware(name_or_path: str, overrides: dict[str, Any] | None = None) -> HardwareConfig | GpuConfig | FlashConfig | PimConfig:
+def load_hardware(name_or_path: str,
+                  overrides: dict[str, Any] | None = None) -> HardwareConfig | GpuConfig | FlashConfig | PimConfig:
     """Load and validate a hwconfig (path or shipped name), with optional dotted-path overrides.
 
     The file's ``kind:`` selects the schema: ``fpga`` (:class:`HardwareConfig`), ``gpu`` (:class:`GpuConfig`),

@@ -18,8 +18,8 @@ from typing import Literal, Optional
 from .hardware import DeploymentConfig, MemoryConfig
 from .schema import Source, items, num, qty, sub, text
 
-__all__ = ["SPLIT_CODES", "FlashComputeCoreConfig", "FlashArrayConfig", "NpuConfig", "FlashMappingConfig", "FlashEnergyConfig",
-           "FlashConfig", "TILE_SEARCH_MIN_ROWS"]
+__all__ = ["SPLIT_CODES", "FlashComputeCoreConfig", "FlashArrayConfig", "NpuConfig", "FlashMappingConfig",
+           "FlashEnergyConfig", "FlashConfig", "TILE_SEARCH_MIN_ROWS"]
 
 #: the trace's code of each tiling.split choice (the GEMV instruction's ``passes`` column)
 SPLIT_CODES = {"balanced": -1, "flash_only": -2, "npu_only": -3}

@@ -147,5 +147,6 @@ class PimConfig:
         latency stands for a page read, one channel's bandwidth for the bus, all channels' for the DRAM)."""
         d, t, h = self.dram.derive(), self.dram.timing, self.host
         rcd = t.tRCDRD if (d.gddr or d.hbm) else t.tRCD
-        return (1, 1, 1, d.page_bytes, (rcd + t.CL) * d.tCK_ns * 1e-9, d.peak_bandwidth / d.channels, d.request_bytes,
-                2.0, 1.0, 0.0, 1.0, h.clock, h.array_rows, h.array_cols, h.vector_lanes, h.op_latency, d.peak_bandwidth)
+        return (1, 1, 1, d.page_bytes, (rcd + t.CL) * d.tCK_ns * 1e-9, d.peak_bandwidth / d.channels,
+                d.request_bytes, 2.0, 1.0, 0.0, 1.0, h.clock, h.array_rows, h.array_cols, h.vector_lanes, h.op_latency,
+                d.peak_bandwidth)

@@ -15,8 +15,8 @@ from ..kernels.pim import pim_gemv
 from .dram import DramMemory
 from .memory import BandwidthMemory
 
-__all__ = ["FpgaComputeModel", "GpuComputeModel", "FlashComputeModel", "PimComputeModel", "gpu_params", "COMPUTE_MODELS",
-           "MEMORY_MODELS"]
+__all__ = ["FpgaComputeModel", "GpuComputeModel", "FlashComputeModel", "PimComputeModel", "gpu_params",
+           "COMPUTE_MODELS", "MEMORY_MODELS"]
 
 
 class FpgaComputeModel:
@@ -77,7 +77,8 @@ class FlashComputeModel:
         self.plans: dict[tuple[int, ...], tuple[int, int, int, float]] = {}
         self._resolved: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def _plan(self, n_out: int, n_in: int, m: int, bits: int, split: int, th: int, tw: int) -> tuple[int, int, int, float]:
+    def _plan(self, n_out: int, n_in: int, m: int, bits: int, split: int, th: int,
+              tw: int) -> tuple[int, int, int, float]:
         key = (n_out, n_in, m, bits, split, th, tw)
         hit = self.plans.get(key)
         if hit is None:
@@ -180,5 +181,6 @@ class PimComputeModel:
         return self.durations_and_counts(trace)[0]
 
 
-COMPUTE_MODELS = {"fpga": FpgaComputeModel, "gpu": GpuComputeModel, "flash": FlashComputeModel, "pim": PimComputeModel}
+COMPUTE_MODELS = {"fpga": FpgaComputeModel, "gpu": GpuComputeModel, "flash": FlashComputeModel,
+                  "pim": PimComputeModel}
 MEMORY_MODELS = {"bandwidth": BandwidthMemory, "dram": DramMemory}
