@@ -14,10 +14,10 @@ BASE = {"channels": 1, "banks": 1, "bankgroups": 1, "page_bytes": 1024, "column_
         "all_bank_act": 1, "partial_sum_bytes": 2, "input_bytes": 2}
 
 
-def _run(n_out: int, n_in: int, **kw: float) -> tuple[float, np.ndarray]:
+def _run(n_out: int, n_in: int, vectors: int = 1, **kw: float) -> tuple[float, np.ndarray]:
     p = np.array([{**BASE, **kw}[n] for n in PARAM_NAMES], dtype=np.float64)
     c = np.zeros(N_COUNTS)
-    return pim_gemv(n_out, n_in, 16, p, c), c
+    return pim_gemv(n_out, n_in, 16, vectors, p, c), c
 
 
 def test_one_dram_row_input_act_macs_readout() -> None:
@@ -65,3 +65,11 @@ def test_internal_bandwidth_is_banks_times_the_external() -> None:
     external_peak = 32 / (2 * 1e-9)
     row_period = 14 + 31 * 4 + 5 + 14  # ACT to first MAC (tRCD), 31 column gaps, tRTP to PRE, tRP to next ACT
     assert internal / external_peak == pytest.approx(16 * 1024 / row_period / 16, rel=0.01)
+
+
+def test_vectors_sharing_a_row_multiply_each_column_in_turn() -> None:
+    # a GQA group of 4 query heads on one K row: each column feeds the 16-MAC unit 4 times (4 cycles, at
+    # least tCCD_L = 2), one ACT for all four; 4 input vectors in (4 KiB: 128 bursts) and 4 partial sums out
+    t, c = _run(1, 512, vectors=4, tCCD_L=2)
+    assert t == pytest.approx((256 + 14 + 31 * 4 + 4 + 2) * 1e-9)
+    assert c[0] == 1 and c[5] == 4 * 512 and c[3] == 4 * 1024 + 8

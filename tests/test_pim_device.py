@@ -31,8 +31,8 @@ def test_a_step_is_its_gemvs_on_the_banks_plus_host_work() -> None:
     c = np.zeros(N_COUNTS)
     h = 768
     # one layer's weight GEMVs (QKV fused, O, FC1, FC2) x 12 layers, plus the LM head
-    gemvs = 12 * (pim_gemv(3 * h, h, 16, p, c) + pim_gemv(h, h, 16, p, c) + pim_gemv(4 * h, h, 16, p, c)
-                  + pim_gemv(h, 4 * h, 16, p, c)) + pim_gemv(50257, h, 16, p, c)
+    gemvs = 12 * (pim_gemv(3 * h, h, 16, 1, p, c) + pim_gemv(h, h, 16, 1, p, c) + pim_gemv(4 * h, h, 16, 1, p, c)
+                  + pim_gemv(h, 4 * h, 16, 1, p, c)) + pim_gemv(50257, h, 16, 1, p, c)
     step = r.decode_step_s[0]
     assert gemvs < step < 1.5 * gemvs
 
@@ -69,3 +69,16 @@ def test_a_kv_cache_format_the_banks_cannot_multiply_needs_host_attention() -> N
     assert exc.value.key_path == "deployment.formats.kv_cache" and "attention: host" in exc.value.hint
     host = simulate("pimgpt", "gpt2-small", Scenario(1, 16, 2), hw_overrides={**ov, "attention": "host"})
     assert host.tokens_per_s > 0
+
+
+def test_gqa_attention_multiplies_each_kv_row_for_every_query_head_of_its_group() -> None:
+    from accelsim.config import load_workload
+    from accelsim.workload import build_decode, resolve_numerics
+    from accelsim.compiler import compiler_for
+
+    hw = load_hardware("pimgpt")
+    m = load_workload("llama3-8b", {"layers": 1})
+    graph = build_decode(m, 1, 64, resolve_numerics(m, hw.deployment, hw.name))
+    blk = compiler_for(hw).compile(graph).blocks[0]
+    qk = [i for i, o in enumerate(blk.trace["op"]) if blk.op_names[o] == "attn_qk"][0]
+    assert blk.trace["passes"][qk] == m.heads // m.kv_heads and blk.trace["rows"][qk] == m.kv_heads * 64

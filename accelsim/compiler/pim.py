@@ -6,7 +6,8 @@ engine's PIM model times it, accelsim.kernels.pim); with ``attention: pim`` deco
 are GEMVs against the KV cache held in the banks (K rows per token; V laid out as rows per head dimension,
 AttAcc-style); everything else runs on the ``host`` chip. Units: ``pim`` and ``host``.
 
-GEMV columns as in accelsim.compiler.flash (rows N, cols K, red M, path weight bits); ``chan_lo`` / ``chan_n``
+GEMV columns as in accelsim.compiler.flash (rows N, cols K, red M, path weight bits) except ``passes``: the
+input vectors sharing each weight row (1; a GQA group's query heads in attention); ``chan_lo`` / ``chan_n``
 are unused. A GEMV of several rows (prefill, a batch) runs as M passes in the banks or as a GEMM on the
 host reading the weights over the channels, whichever the PIM model finds faster.
 """
@@ -79,9 +80,11 @@ class PimCompiler(FlashCompiler):
                                hint="store the KV cache in a format the banks multiply, or set attention: host")
         bits = int(format_info(fmt).element_bits)
         # K: one row of head_dim per cached token; V: one row of kv_len per head dimension. Each sequence's
-        # cache is its own matrix: b x kv_heads of them, as one GEMV of that many rows
+        # cache is its own matrix: b x kv_heads of them, as one GEMV of that many rows; the query heads of a
+        # GQA group share every K/V row (``passes`` = vectors per row)
         if op.kind == "attention_qk":
             n, k = b * kvh * kvl, d
         else:
             n, k = b * kvh * d, kvl
-        return _Instr(op.name, _PIM, F_GEMV, rows=n, cols=k, red=1, path=bits, macs=op.macs)
+        group = max(1, op.attr("heads") // kvh)
+        return _Instr(op.name, _PIM, F_GEMV, rows=n, cols=k, red=1, passes=group, path=bits, macs=op.macs)

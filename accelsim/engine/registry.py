@@ -128,23 +128,23 @@ class PimComputeModel:
         self.hw = hw
         self.pim = np.array(hw.pim_params, dtype=np.float64)
         self.host = np.array(hw.host_params, dtype=np.float64)
-        self.plans: dict[tuple[int, int, int, int], tuple[str, float, np.ndarray]] = {}
+        self.plans: dict[tuple[int, int, int, int, int], tuple[str, float, np.ndarray]] = {}
 
-    def _gemv(self, n: int, k: int, m: int, bits: int) -> tuple[str, float, np.ndarray]:
-        key = (n, k, m, bits)
+    def _gemv(self, n: int, k: int, m: int, bits: int, vectors: int) -> tuple[str, float, np.ndarray]:
+        key = (n, k, m, bits, vectors)
         hit = self.plans.get(key)
         if hit is None:
             c = np.zeros(PIM_N_COUNTS)
-            t_pim = m * pim_gemv(n, k, bits, self.pim, c)
+            t_pim = m * pim_gemv(n, k, bits, vectors, self.pim, c)
             c *= m
             h = self.hw.host
             rows, cols = h.array_rows, h.array_cols
-            cycles = -(-m // rows) * -(-n // cols) * (k + rows + cols - 2)
+            cycles = -(-m * vectors // rows) * -(-n // cols) * (k + rows + cols - 2)
             t_host = max(cycles / h.clock, n * k * bits / 8 / self.hw.weight_memory.bandwidth) + h.op_latency
             if m > 1 and t_host < t_pim:
                 out = np.zeros(len(self.count_names))
                 out[PIM_COUNT_NAMES.index("channel_bytes")] = n * k * bits / 8  # the weights cross the channels
-                out[len(PIM_COUNT_NAMES)] = n * k * m
+                out[len(PIM_COUNT_NAMES)] = n * k * m * vectors
                 hit = ("host", t_host, out)
             else:
                 out = np.zeros(len(self.count_names))
@@ -160,7 +160,8 @@ class PimComputeModel:
         gemv_rows = trace["func"] == F_GEMV
         for i in np.nonzero(gemv_rows)[0].tolist():
             r = trace[i]
-            _, sec, c = self._gemv(int(r["rows"]), int(r["cols"]), int(r["red"]), int(r["path"]))
+            _, sec, c = self._gemv(int(r["rows"]), int(r["cols"]), int(r["red"]), int(r["path"]),
+                                   max(1, int(r["passes"])))
             dur[i] = int(round(sec * 1e12))
             counts[i] = c
         other = trace.copy()

@@ -10,7 +10,8 @@ channel into the global buffer; the banks work in lockstep on all-bank (broadcas
    in turn, spaced by tRRD_S (tRRD_L with one bank group) and at most four per tFAW window, when the
    device has no all-bank activate), then
    one MAC command per column (every bank reads ``column bytes`` from its row buffer into its MAC unit;
-   commands every max(tCCD_L, the MAC unit's cycles for a column)) from tRCD after the last ACT, then
+   commands every max(tCCD_L, the MAC unit's cycles for a column and every input vector)) from tRCD after
+   the last ACT, then
    PRE of every bank at max(last MAC + tRTP, ACT + tRAS); the next ACT waits tRP;
 3. all-bank refresh: when a refresh falls due (every tREFI) the banks are precharged and refreshed (tRFC)
    before the next ACT;
@@ -41,8 +42,11 @@ def _cdiv(a: np.int64, b: np.int64) -> np.int64:
 
 
 @njit(cache=True)
-def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, params: np.ndarray, counts: np.ndarray) -> float:
-    """Seconds of ``y[n_out] = W[n_out, n_in] x[n_in]`` on the PIM channels; adds the counts to ``counts``."""
+def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, vectors: np.int64, params: np.ndarray,
+             counts: np.ndarray) -> float:
+    """Seconds of ``Y[n_out, v] = W[n_out, n_in] X[n_in, v]`` on the PIM channels (``vectors`` = v input vectors
+    sharing every weight row, e.g. the query heads of a GQA group: each column read from the row buffer is
+    multiplied with every vector before the next); adds the counts to ``counts``."""
     ch = np.int64(params[0])
     banks = np.int64(params[1])
     bgs = np.int64(params[2])
@@ -59,7 +63,7 @@ def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, params: np.ndarr
     psum_b, in_b = params[20], params[21]
     elems_col = col * 8 // w_bits
     # a column's MACs on the bank's unit, in DRAM cycles (at least tCCD_L between column commands)
-    t_col = np.int64(np.ceil(_cdiv(elems_col, macs_bank) / mac_ratio))
+    t_col = np.int64(np.ceil(_cdiv(elems_col, macs_bank) * vectors / mac_ratio))
     if t_col < ccd_l:
         t_col = ccd_l
     rrd = rrd_s if bgs > 1 else rrd_l  # activates alternate bank groups
@@ -76,7 +80,7 @@ def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, params: np.ndarr
         if rows_b * n_in * w_bits % 8:
             bytes_b += 1
         dram_rows = _cdiv(bytes_b, page)
-        in_bytes = np.int64(np.ceil(n_in * in_b))
+        in_bytes = np.int64(np.ceil(n_in * vectors * in_b))
         t = _cdiv(in_bytes, col) * ccd_s  # the input vector into the global buffer
         counts[3] += in_bytes
         next_ref = refi
@@ -117,10 +121,10 @@ def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, params: np.ndarr
                 pre = first + t_ras
             act_ok = pre + t_rp
             t = t_last + t_col  # the last MAC's data is in the unit
-        out_bytes = np.int64(np.ceil(rows_c * psum_b))
+        out_bytes = np.int64(np.ceil(rows_c * vectors * psum_b))
         t += _cdiv(out_bytes, col) * ccd_s
         counts[3] += out_bytes
         if t > worst:
             worst = t
-    counts[5] += n_out * n_in
+    counts[5] += n_out * n_in * vectors
     return worst * tck
