@@ -17,9 +17,9 @@
 # # 03 · FPGA vs GPU (vs PIM)
 # `experiments/fpga-vs-gpu-vs-pim.yaml` runs LLaMA-2-7B (prompt 128, 128 generated tokens) on the FlightLLM
 # engines (U280, VHK158: INT4 weights, cycle-level HBM), on V100S, A100 80GB and H100 under vLLM (FP16) and
-# on Cambricon-LLM-L (NPU + NAND flash with per-die compute cores, W8A8), at batch 1, 4 and 16. DRAM-PIM
-# devices join the experiment's device list when they are modelled (the PIM/flash issue). The environment
-# variables below shrink the run (the test suite keeps batch 1 only).
+# on Cambricon-LLM-L (NPU + NAND flash with per-die compute cores, W8A8) and a 16-chip PIM-GPT-style DRAM-PIM
+# device (BF16), at batch 1, 4 and 16. The environment variables below shrink the run (the test suite keeps
+# batch 1 only).
 
 # %%
 import os

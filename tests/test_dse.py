@@ -177,5 +177,5 @@ def test_shipped_experiments_expand() -> None:
 
     sizes = {name: len(expand(load_experiment(name)))
              for name in ("fpga-dsp-hbm-sweep", "fpga-vs-gpu-vs-pim", "quant-formats")}
-    assert sizes["fpga-vs-gpu-vs-pim"] == 18 and sizes["quant-formats"] == 15
+    assert sizes["fpga-vs-gpu-vs-pim"] == 21 and sizes["quant-formats"] == 15
     assert sizes["fpga-dsp-hbm-sweep"] >= 500
