@@ -82,3 +82,18 @@ def test_gqa_attention_multiplies_each_kv_row_for_every_query_head_of_its_group(
     blk = compiler_for(hw).compile(graph).blocks[0]
     qk = [i for i, o in enumerate(blk.trace["op"]) if blk.op_names[o] == "attn_qk"][0]
     assert blk.trace["passes"][qk] == m.heads // m.kv_heads and blk.trace["rows"][qk] == m.kv_heads * 64
+
+
+def test_neupims_organisation_is_the_authors_simulator_config() -> None:
+    # casys-kaist/NeuPIMs configs/memory_configs/neupims.json: 32 channels x 32 banks, 1 KB pages, 64 B
+    # requests, 32 GB, 16 multipliers per bank at 1 GHz; HBM2 timing tCK 1 ns, tRCD = tRP = 14, tRAS 34, tFAW 30
+    hw = load_hardware("neupims")
+    d = hw.dram.derive()
+    assert (d.channels, d.banks * d.ranks, d.page_bytes, d.request_bytes) == (32, 32, 1024, 64)
+    assert d.capacity_bytes == 32 * 2**30
+    p = dict(zip(__import__("accelsim.kernels.pim", fromlist=["PARAM_NAMES"]).PARAM_NAMES, hw.pim_params))
+    assert (p["tRCD"], p["tRP"], p["tRAS"], p["tFAW"], p["tCK_s"], p["macs_per_bank"]) == (14, 14, 34, 30, 1e-9, 16)
+    r = simulate("neupims", "llama2-7b", Scenario(1, 32, 2))
+    # batch 1: every weight GEMV in the banks, far above the 1 TB/s the channels could carry to the NPU
+    assert all(p["on"] == "pim" for p in r.sim["gemv_plans"] if p["m"] == 1)
+    assert r.decode_step_s[-1] < r.sim["memory_plan"]["weights_bytes"] / 1024e9 / 4
