@@ -73,3 +73,28 @@ def test_vectors_sharing_a_row_multiply_each_column_in_turn() -> None:
     t, c = _run(1, 512, vectors=4, tCCD_L=2)
     assert t == pytest.approx((256 + 14 + 31 * 4 + 4 + 2) * 1e-9)
     assert c[0] == 1 and c[5] == 4 * 512 and c[3] == 4 * 1024 + 8
+
+
+@pytest.mark.parametrize("case", range(20))
+def test_pim_kernel_equals_its_command_list_twin(case: int) -> None:
+    from accelsim.kernels.reference_pim import pim_gemv_ref
+
+    rng = np.random.default_rng(100 + case)
+    kw = {"channels": int(rng.choice([1, 2, 3])), "banks": int(rng.choice([1, 4, 16])),
+          "bankgroups": int(rng.choice([1, 4])), "page_bytes": int(rng.choice([256, 1024, 2048])),
+          "tCCD_L": int(rng.choice([1, 2, 4])), "macs_per_bank": int(rng.choice([4, 16])),
+          "mac_cycles_per_dram_cycle": float(rng.choice([0.5, 1.0])), "all_bank_act": int(rng.integers(0, 2)),
+          "tREFI": int(rng.choice([1 << 40, 500])), "partial_sum_bytes": float(rng.choice([2, 4]))}
+    n_out, n_in, vectors = int(rng.integers(1, 200)), int(rng.integers(1, 3000)), int(rng.choice([1, 1, 4]))
+    t, c = _run(n_out, n_in, vectors, **kw)
+    t_ref, r = pim_gemv_ref(n_out, n_in, 16, vectors, [{**BASE, **kw}[n] for n in PARAM_NAMES])
+    assert t == pytest.approx(t_ref, rel=1e-12)
+    assert (c[0], c[1], c[2], c[3], c[4]) == (r["acts"], r["macs_cmds"], r["internal"], r["channel"], r["refs"])
+
+
+def test_short_rows_wait_for_tRAS_before_precharge() -> None:
+    # 256 B pages: 8 columns one cycle apart end before tRAS (34) has passed since the ACT, so PRE waits for it
+    t, _ = _run(1, 256, page_bytes=256, tCCD_L=1)  # 512 B of weights: two DRAM rows; 16 input bursts
+    first_act = 16 * 2
+    second_act = first_act + 34 + 14
+    assert t == pytest.approx((second_act + 14 + 7 + 1 + 2) * 1e-9)
