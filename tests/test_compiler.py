@@ -7,7 +7,7 @@ import pytest
 
 from accelsim.compiler import FpgaCompiler
 from accelsim.compiler.fpga import kept_key_blocks, mask_kept_fraction
-from accelsim.compiler.isa import LOAD, MM, MV, PATH_CROSS, SFU, STORE, TRACE_DTYPE
+from accelsim.compiler.isa import LOAD, MM, MV, PATH_CROSS, SFU, STORE, TRACE_DTYPE, kv_bytes_per_token
 from accelsim.config import load_hardware, load_workload
 from accelsim.config.hardware import AttentionSparsityConfig
 from accelsim.simulate import compile_step
@@ -230,7 +230,7 @@ def test_capacity_counts_the_memory_map_not_just_the_parameter_bytes(llama) -> N
     comp = FpgaCompiler(hw)
     cap = comp.dev.capacity
     graph = build_prefill(llama, 5, 128, resolve_numerics(llama, hw.deployment))
-    per_token = FpgaCompiler._kv_bytes_per_token(graph) * 5 * 32  # 5 sequences, 32 layers
+    per_token = kv_bytes_per_token(graph) * 5 * 32  # 5 sequences, 32 layers
     found = []
     for tokens in range(2048, 4097, 16):
         raw = graph.parameter_bytes + per_token * tokens

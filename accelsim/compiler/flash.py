@@ -46,7 +46,7 @@ from ..config.flash import SPLIT_CODES, FlashConfig
 from ..config.formats import format_info
 from ..errors import CapacityError, MappingError
 from ..workload.graph import Graph, Op
-from .isa import KERNEL, TRACE_DTYPE, Block, Program
+from .isa import KERNEL, TRACE_DTYPE, Block, Program, kv_bytes_per_token
 
 __all__ = ["UNITS", "FlashCompiler", "SPLIT_CODES"]
 
@@ -97,9 +97,7 @@ class FlashCompiler:
 
     def memory_plan(self, graph: Graph, batch: int, max_tokens: int) -> dict[str, float]:
         """Bytes of weights (flash), of the KV cache for ``batch`` x ``max_tokens`` (NPU DRAM), and capacities."""
-        layers = graph.sections[1].repeat
-        kv_op = next(op for op in graph.sections[1].ops if op.kind == "kv_append")
-        per_token = sum(t.bytes for t in kv_op.outputs) // (kv_op.attr("q_len") * kv_op.attr("batch")) * layers
+        per_token = kv_bytes_per_token(graph) * graph.sections[1].repeat
         return {"weights_bytes": float(graph.parameter_bytes), "flash_capacity_bytes": self.hw.flash.capacity,
                 "kv_cache_bytes": float(per_token * max_tokens * batch),
                 "dram_capacity_bytes": self.hw.npu.dram_capacity}

@@ -41,6 +41,7 @@ from ..workload.graph import Graph, Op
 from .isa import (LOAD, MM, MV, PATH_ATTACHED, PATH_CROSS, REGIONS, SFU, SFU_FUNCS, STORE, TRACE_DTYPE, Block,
                   Program)
 from .isa import ceil_div as _ceil
+from .isa import kv_bytes_per_token
 
 __all__ = ["UNITS", "FpgaCompiler", "kept_key_blocks", "mask_kept_fraction"]
 
@@ -210,12 +211,6 @@ class FpgaCompiler:
         return _ceil(length, b) * b
 
     @staticmethod
-    def _kv_bytes_per_token(graph: Graph) -> int:
-        """Bytes one token's keys and values take in one layer's cache."""
-        kv_op = next(op for op in graph.sections[1].ops if op.kind == "kv_append")
-        return sum(t.bytes for t in kv_op.outputs) // (kv_op.attr("q_len") * kv_op.attr("batch"))
-
-    @staticmethod
     def _weight_offsets(graph: Graph) -> tuple[dict[str, int], int, int]:
         """The weights' memory map: (offset per parameter, layer slab bytes, bytes of the other parameters).
 
@@ -260,7 +255,7 @@ class FpgaCompiler:
         in that order from address 0."""
         offsets, layer_w, other_w = self._weight_offsets(graph)
         layers = graph.sections[1].repeat
-        kv_layer = self._kv_bytes_per_token(graph) * batch * kv_tokens
+        kv_layer = kv_bytes_per_token(graph) * batch * kv_tokens
         plan = {"weights_bytes": layer_w * layers + other_w, "kv_cache_bytes": kv_layer * layers,
                 "activation_scratch_bytes": _ACT_SCRATCH_BYTES, "tables_bytes": self._table_bytes(graph, kv_tokens)}
         plan["total_bytes"] = sum(plan.values())

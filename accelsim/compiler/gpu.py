@@ -53,6 +53,7 @@ from ..errors import CapacityError, MappingError
 from ..workload.graph import Graph, Op
 from .isa import HOST, KERNEL, TRACE_DTYPE, Block, Program
 from .isa import ceil_div as _ceil
+from .isa import kv_bytes_per_token
 
 __all__ = ["UNITS", "GpuCompiler", "GpuStepBlock", "K_GEMM", "K_MEMORY", "K_ATTN_PREFILL", "K_ATTN_DECODE",
            "H_LAUNCH", "H_FIXED", "H_SYNC", "FP32_PATH", "VLLM_PROFILE_TOKENS", "DECODE_PARTITION_TOKENS",
@@ -128,11 +129,6 @@ class GpuCompiler:
             return _ceil(length, 8) * 8 if self.fw.name == "vllm" else length
         return _ceil(length, self.page) * self.page
 
-    @staticmethod
-    def _kv_bytes_per_token(graph: Graph) -> int:
-        kv_op = next(op for op in graph.sections[1].ops if op.kind == "kv_append")
-        return sum(t.bytes for t in kv_op.outputs) // (kv_op.attr("q_len") * kv_op.attr("batch"))
-
     def activation_peak_bytes(self, graph: Graph) -> int:
         """Activation memory the framework reserves: the largest live activation set of any op (inputs +
         outputs). vLLM sizes it by a profiling forward pass of VLLM_PROFILE_TOKENS tokens, so a smaller
@@ -150,7 +146,7 @@ class GpuCompiler:
     def memory_plan(self, graph: Graph, batch: int, max_tokens: int) -> dict[str, float]:
         """Bytes of weights, paged KV cache for ``batch`` x ``max_tokens``, activation workspace, and usable."""
         layers = graph.sections[1].repeat
-        per_token = self._kv_bytes_per_token(graph) * layers
+        per_token = kv_bytes_per_token(graph) * layers
         kv = _ceil(max_tokens, self.page) * self.page * per_token * batch
         act = self.activation_peak_bytes(graph)
         usable = self.hw.usable_memory_bytes

@@ -18,7 +18,7 @@ import numpy as np
 __all__ = [
     "TRACE_DTYPE", "OPCODES", "OPCODE_NAMES", "LOAD", "STORE", "MM", "MV", "SFU", "KERNEL", "HOST", "PATH_ATTACHED",
     "PATH_CROSS",
-    "REGIONS", "SFU_FUNCS", "Block", "Program", "trace_to_rows", "ceil_div",
+    "REGIONS", "SFU_FUNCS", "Block", "Program", "trace_to_rows", "ceil_div", "kv_bytes_per_token",
 ]
 
 LOAD, STORE, MM, MV, SFU = 0, 1, 2, 3, 4
@@ -34,6 +34,12 @@ PATH_ATTACHED, PATH_CROSS = 0, 1
 
 #: memory regions; an address is an offset in the region's slab for the current layer
 REGIONS: tuple[str, ...] = ("weights", "kv_cache", "activations", "tables")
+
+def kv_bytes_per_token(graph) -> int:  # type: ignore[no-untyped-def]
+    """Bytes one token's keys and values take in one layer's KV cache (from the graph's kv_append op)."""
+    kv_op = next(op for op in graph.sections[1].ops if op.kind == "kv_append")
+    return sum(t.bytes for t in kv_op.outputs) // (kv_op.attr("q_len") * kv_op.attr("batch"))
+
 
 def ceil_div(a: float, b: float) -> int:
     """The smallest whole number of b-sized pieces that hold a (tiles, waves, bytes rounded up)."""

@@ -15,10 +15,10 @@ host reading the weights over the channels, whichever the PIM model finds faster
 from __future__ import annotations
 
 from ..config.formats import format_info
-from ..config.pim import PimConfig
 from ..errors import CapacityError, MappingError
 from ..workload.graph import Graph, Op
 from .flash import F_GEMV, FlashCompiler, _Instr
+from .isa import kv_bytes_per_token
 
 __all__ = ["UNITS", "PimCompiler"]
 
@@ -31,13 +31,8 @@ class PimCompiler(FlashCompiler):
 
     units = UNITS
 
-    def __init__(self, hw: PimConfig) -> None:  # type: ignore[override]
-        self.hw = hw  # type: ignore[assignment]
-
     def memory_plan(self, graph: Graph, batch: int, max_tokens: int) -> dict[str, float]:
-        layers = graph.sections[1].repeat
-        kv_op = next(op for op in graph.sections[1].ops if op.kind == "kv_append")
-        per_token = sum(t.bytes for t in kv_op.outputs) // (kv_op.attr("q_len") * kv_op.attr("batch")) * layers
+        per_token = kv_bytes_per_token(graph) * graph.sections[1].repeat
         return {"weights_bytes": float(graph.parameter_bytes), "kv_cache_bytes": float(per_token * max_tokens * batch),
                 "dram_capacity_bytes": float(self.hw.dram.derive().capacity_bytes)}
 
