@@ -63,6 +63,20 @@ class GpuComputeModel:
                                 self.params)
 
 
+_NAND_COLUMNS = ("opcode", "func", "rows", "cols", "red", "passes", "bytes", "chan_lo", "chan_n", "path", "macs")
+
+
+def _nand_durations(trace: np.ndarray, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """accelsim.kernels.nand's durations (ps) and counts of every instruction, each distinct instruction (every
+    layer's repeat) computed once."""
+    keys = np.stack([trace[c] for c in _NAND_COLUMNS], axis=1)
+    uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+    counts = np.zeros((len(uniq), N_COUNTS))
+    dur = flash_durations_ps(*(np.ascontiguousarray(uniq[:, j]) for j in range(len(_NAND_COLUMNS))), params, counts)
+    inv = inv.reshape(-1)
+    return dur[inv], counts[inv]
+
+
 class FlashComputeModel:
     """Durations of a flash device's instructions (accelsim.kernels.nand; columns as accelsim.compiler.flash).
 
@@ -98,15 +112,7 @@ class FlashComputeModel:
 
     def durations_and_counts(self, trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per instruction: duration (ps) and action counts (accelsim.kernels.nand.COUNT_NAMES)."""
-        tr = self.resolve(trace)
-        # identical instructions (every layer's) are computed once
-        cols = ("opcode", "func", "rows", "cols", "red", "passes", "bytes", "chan_lo", "chan_n", "path", "macs")
-        keys = np.stack([tr[c] for c in cols], axis=1)
-        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-        counts = np.zeros((len(uniq), N_COUNTS))
-        dur = flash_durations_ps(*(np.ascontiguousarray(uniq[:, j]) for j in range(len(cols))), self.params, counts)
-        inv = inv.reshape(-1)
-        return dur[inv], counts[inv]
+        return _nand_durations(self.resolve(trace), self.params)
 
     def durations(self, trace: np.ndarray) -> np.ndarray:
         return self.durations_and_counts(trace)[0]
@@ -166,16 +172,11 @@ class PimComputeModel:
             counts[i] = c
         other = trace.copy()
         other["opcode"][gemv_rows] = 0
-        cols = ("opcode", "func", "rows", "cols", "red", "passes", "bytes", "chan_lo", "chan_n", "path", "macs")
-        keys = np.stack([other[c] for c in cols], axis=1)
-        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-        hc = np.zeros((len(uniq), N_COUNTS))
-        hd = flash_durations_ps(*(np.ascontiguousarray(uniq[:, j]) for j in range(len(cols))), self.host, hc)
-        inv = inv.reshape(-1)
+        hd, hc = _nand_durations(other, self.host)
         mask = ~gemv_rows
-        dur[mask] = hd[inv][mask]
-        counts[mask, len(PIM_COUNT_NAMES)] = hc[inv][mask, COUNT_NAMES.index("npu_macs")]
-        counts[mask, len(PIM_COUNT_NAMES) + 1] = hc[inv][mask, COUNT_NAMES.index("dram_bytes")]
+        dur[mask] = hd[mask]
+        counts[mask, len(PIM_COUNT_NAMES)] = hc[mask, COUNT_NAMES.index("npu_macs")]
+        counts[mask, len(PIM_COUNT_NAMES) + 1] = hc[mask, COUNT_NAMES.index("dram_bytes")]
         return dur, counts
 
     def durations(self, trace: np.ndarray) -> np.ndarray:
