@@ -126,15 +126,14 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
     result = build_result(stats, device=hw.name, workload=model.name, batch=sc.batch, prompt=sc.prompt, gen=sc.gen,
                           fidelity=fidelity, formats=num.describe(), wall_s=0.0, instructions_total=instr)
     if hw.kind == "gpu":
-        _gpu_results(result, hw, engine, stats, phases, comp, prefill_graph, sc)
-    elif hw.kind == "flash":
-        _flash_results(result, hw, engine, stats, phases)
-        result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
-    elif hw.kind == "pim":
-        _pim_results(result, engine, stats, phases)
-        result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
+        _gpu_results(result, hw, engine, stats, phases, comp, prefill_graph, sc)  # sets its own memory plan
     else:
-        _add_energy_and_area(result, hw, stats, sc)
+        if hw.kind == "flash":
+            _flash_results(result, hw, engine, stats, phases)
+        elif hw.kind == "pim":
+            _pim_results(result, engine, stats, phases)
+        else:
+            _add_energy_and_area(result, hw, stats, sc)
         result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
     if timeline_path:
         write_chrome_trace(stats, hw.name, timeline_path)
