@@ -227,8 +227,7 @@ class FlashCompiler:
                 res.append(_Instr(op.name, _NPU, F_VECTOR, rows=op.attr("rows"), cols=op.attr("cols"),
                                   passes=_SOFTMAX_PASSES))
             elif kind in ("activation", "eltwise_add", "eltwise_mul", "rope", "moe_topk", "moe_combine"):
-                el = op.outputs[0].elements if hasattr(op.outputs[0], "elements") else op.outputs[0].bytes
-                res.append(_Instr(op.name, _NPU, F_VECTOR, rows=1, cols=int(el), passes=1))
+                res.append(_Instr(op.name, _NPU, F_VECTOR, rows=1, cols=op.outputs[0].elements, passes=1))
             elif kind == "kv_append":
                 written = sum(t.bytes for t in op.outputs)
                 res.append(_Instr(op.name, _NPU, F_ATTN, nbytes=written))

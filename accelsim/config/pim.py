@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
+from .flash import FlashClocksView, FlashMappingView
 from .hardware import DeploymentConfig, MemoryConfig
 from .schema import Source, flag, items, num, qty, sub, text
 
@@ -65,18 +66,6 @@ class HostChipConfig:
     op_latency: float = qty("fixed latency of one host operation", "time", positive=False, nonneg=True, default=0.0)
 
 
-@dataclass(frozen=True)
-class _MappingView:
-    weight_memory: str = "pim"
-    barrier_cycles: int = 0
-    prefill_logits: str = "last_row"
-
-
-@dataclass(frozen=True)
-class _ClocksView:
-    main: float
-
-
 @dataclass(frozen=True, kw_only=True)
 class PimConfig:
     """A DRAM-PIM device: PIM channels with a MAC unit per bank, and a host chip."""
@@ -116,16 +105,16 @@ class PimConfig:
         return self.memory.dram_config
 
     @property
-    def clocks(self) -> _ClocksView:
-        return _ClocksView(self.host.clock)
+    def clocks(self) -> FlashClocksView:
+        return FlashClocksView(self.host.clock)
 
     @property
     def clock_hz(self) -> float:
         return self.host.clock
 
     @property
-    def mapping(self) -> _MappingView:
-        return _MappingView()
+    def mapping(self) -> FlashMappingView:
+        return FlashMappingView(weight_memory="pim")
 
     @property
     def memories(self) -> dict[str, MemoryConfig]:
