@@ -137,7 +137,6 @@ def gemv(n_out: np.int64, n_in: np.int64, m: np.int64, w_bits: np.int64, tile_h:
         cur_d = 0
         cur_p = 0
         cur_started = False
-        cur_start_t = 0.0
         cur_rows = np.int64(0)
         cur_cols = np.int64(0)
         # the channel's share of a tile column j: its input columns
@@ -235,7 +234,6 @@ def gemv(n_out: np.int64, n_in: np.int64, m: np.int64, w_bits: np.int64, tile_h:
             if rd_t <= T:
                 if not cur_started:
                     cur_started = True
-                    cur_start_t = T
                     plane_xfer_end2[cur_d, cur_p] = plane_xfer_end[cur_d, cur_p]
                 s = slice_b if cur_left > slice_b else cur_left
                 dt = s / bw
