@@ -170,6 +170,12 @@ class DramConfig:
                             "write the six 2-letter fields ch, ra, bg, ba, ro, co once each, most significant "
                             "first, e.g. rochrababgco")
         d = self.derive()
+        if d.megs_per_rank == 0:
+            raise src.error(
+                f"{p}dram_structure.rows",
+                f"a rank of {d.devices_per_rank} x{s.device_width} devices with {d.banks} banks x {s.rows} rows x "
+                f"{d.page_bytes} B pages holds less than 1 MB, the unit channel_size counts in (as DRAMsim3's)",
+                "use at least 1024 rows per bank (or more banks, columns or devices)")
         if y.channel_size % d.megs_per_rank:
             raise src.error(
                 f"{p}system.channel_size",
