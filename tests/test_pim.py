@@ -11,7 +11,8 @@ from accelsim.kernels.pim import N_COUNTS, PARAM_NAMES, pim_gemv
 BASE = {"channels": 1, "banks": 1, "bankgroups": 1, "page_bytes": 1024, "column_bytes": 32, "tCK_s": 1e-9,
         "tRCD": 14, "tRP": 14, "tRAS": 34, "tRTP": 5, "tCCD_L": 4, "tCCD_S": 2, "tRRD_S": 4, "tRRD_L": 6,
         "tFAW": 30, "tREFI": 1 << 40, "tRFC": 350, "macs_per_bank": 16, "mac_cycles_per_dram_cycle": 1.0,
-        "all_bank_act": 1, "partial_sum_bytes": 2, "input_bytes": 2}
+        "all_bank_act": 1, "partial_sum_bytes": 2, "input_bytes": 2, "level": 0,
+        "bandwidth_scale": 1.0}
 
 
 def _run(n_out: int, n_in: int, vectors: int = 1, **kw: float) -> tuple[float, np.ndarray]:

@@ -17,6 +17,13 @@ channel into the global buffer; the banks work in lockstep on all-bank (broadcas
    before the next ACT;
 4. the partial sums (one per output row) are read out over the channel.
 
+A logic-die unit (``level`` 1, Duplex's Logic-PIM) sits beside the stack's channels instead: per channel it
+streams the channel's share of the matrix out of the banks at ``bandwidth_scale`` columns per tCCD_S (the extra
+TSVs), the banks activated in turn so that their ACT/PRE hides behind the other banks' reads, as long as the
+ACT rate allows: one ACT per tRRD_S, four per tFAW, and each bank at most once per tRAS + tRP. The channel's
+time is the input vector's bursts, then tRCD plus the slowest of the stream, the ACT rate and the unit's MACs,
+stretched by every all-bank refresh (tRFC each tREFI) that falls inside, then the partial sums' bursts.
+
 Times are DRAM clock cycles (``tCK``); the result is in seconds. Counts (:data:`COUNT_NAMES`): ACTs, MAC
 column commands, bytes moved inside the banks, bytes over the channel, refreshes, MACs.
 Parameters travel as one float64 array (:data:`PARAM_NAMES`).
@@ -31,7 +38,8 @@ __all__ = ["PARAM_NAMES", "COUNT_NAMES", "N_COUNTS", "pim_gemv"]
 
 PARAM_NAMES = ("channels", "banks", "bankgroups", "page_bytes", "column_bytes", "tCK_s", "tRCD", "tRP", "tRAS",
                "tRTP", "tCCD_L", "tCCD_S", "tRRD_S", "tRRD_L", "tFAW", "tREFI", "tRFC", "macs_per_bank",
-               "mac_cycles_per_dram_cycle", "all_bank_act", "partial_sum_bytes", "input_bytes")
+               "mac_cycles_per_dram_cycle", "all_bank_act", "partial_sum_bytes", "input_bytes", "level",
+               "bandwidth_scale")
 COUNT_NAMES = ("acts", "mac_commands", "internal_bytes", "channel_bytes", "refreshes", "macs")
 N_COUNTS = len(COUNT_NAMES)
 
@@ -39,6 +47,46 @@ N_COUNTS = len(COUNT_NAMES)
 @njit(cache=True)
 def _cdiv(a: np.int64, b: np.int64) -> np.int64:
     return (a + b - 1) // b
+
+
+@njit(cache=True)
+def _logic_channel(rows_c: np.int64, n_in: np.int64, w_bits: np.int64, vectors: np.int64, params: np.ndarray,
+                   counts: np.ndarray) -> np.int64:
+    """DRAM cycles of one channel's share (``rows_c`` output rows) on a logic-die unit; adds its counts."""
+    banks = np.int64(params[1])
+    page = np.int64(params[3])
+    col = np.int64(params[4])
+    t_rcd, t_rp, t_ras = np.int64(params[6]), np.int64(params[7]), np.int64(params[8])
+    ccd_s, rrd_s, faw = np.int64(params[11]), np.int64(params[12]), params[14]
+    refi, rfc = np.int64(params[15]), np.int64(params[16])
+    macs = params[17]
+    mac_ratio = params[18]
+    psum_b, in_b = params[20], params[21]
+    scale = params[23]
+    in_bytes = np.int64(np.ceil(n_in * vectors * in_b))
+    t = _cdiv(in_bytes, col) * ccd_s
+    counts[3] += in_bytes
+    nbytes = _cdiv(rows_c * n_in * w_bits, np.int64(8))
+    pages = _cdiv(nbytes, page)
+    cols = (nbytes // page) * _cdiv(page, col) + _cdiv(nbytes % page, col)
+    t_stream = np.ceil(cols * ccd_s / scale)
+    act_gap = max(float(rrd_s), faw / 4.0)
+    t_act = (pages - 1) * act_gap
+    t_bank = _cdiv(pages, banks) * (t_ras + t_rp)
+    t_mac = np.ceil(np.ceil(rows_c * n_in * vectors / macs) / mac_ratio)
+    busy = np.int64(np.ceil(max(t_stream, t_act, float(t_bank) - t_rp, t_mac))) + t_rcd
+    end = t + busy
+    next_ref = refi
+    while next_ref <= end:
+        counts[4] += 1
+        end += rfc
+        next_ref += refi
+    counts[0] += pages
+    counts[1] += cols
+    counts[2] += cols * col
+    out_bytes = np.int64(np.ceil(rows_c * vectors * psum_b))
+    counts[3] += out_bytes
+    return end + _cdiv(out_bytes, col) * ccd_s
 
 
 @njit(cache=True)
@@ -70,6 +118,15 @@ def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, vectors: np.int6
     worst = 0
     base_rows = n_out // ch
     extra = n_out - base_rows * ch
+    if params[22] > 0.5:  # a logic-die unit per channel
+        for c in range(ch):
+            rows_c = base_rows + (1 if c < extra else 0)
+            if rows_c > 0:
+                t = _logic_channel(rows_c, n_in, w_bits, vectors, params, counts)
+                if t > worst:
+                    worst = t
+        counts[5] += n_out * n_in * vectors
+        return worst * tck
     acts_win = np.zeros(4, dtype=np.int64)
     for c in range(ch):
         rows_c = base_rows + (1 if c < extra else 0)

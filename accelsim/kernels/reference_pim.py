@@ -12,7 +12,7 @@ __all__ = ["pim_gemv_ref"]
 
 def pim_gemv_ref(n_out: int, n_in: int, w_bits: int, vectors: int, p: list[float]) -> tuple[float, dict[str, float]]:
     (ch, banks, bgs, page, col, tck, rcd, rp, ras, rtp, ccd_l, ccd_s, rrd_s, rrd_l, faw, refi, rfc, macs,
-     ratio, all_act, psum, inb) = p
+     ratio, all_act, psum, inb) = p[:22]
     ch, banks, bgs, page, col = int(ch), int(banks), int(bgs), int(page), int(col)
     mac_cycles = math.ceil(math.ceil(col * 8 // w_bits / macs) * vectors / ratio)
     col_gap = max(int(ccd_l), mac_cycles)
