@@ -131,7 +131,7 @@ def _simulate(hw: Any, model: Any, sc: Scenario, fidelity: str, timeline_path: s
         if hw.kind == "flash":
             _flash_results(result, hw, engine, stats, phases)
         elif hw.kind == "pim":
-            _pim_results(result, engine, stats, phases)
+            _pim_results(result, hw, engine, stats, phases)
         else:
             _add_energy_and_area(result, hw, stats, sc)
         result.sim["memory_plan"] = comp.memory_plan(prefill_graph, sc.batch, max(q, sc.prompt + sc.gen))
@@ -254,19 +254,42 @@ def _step_counts(model: Any, stats: Any, phases: list[tuple[str, Program]]) -> t
     return totals, {g: dict(sorted(v.items(), key=lambda kv: -kv[1])) for g, v in breakdown.items()}
 
 
-def _pim_results(result: Result, engine: Any, stats: Any, phases: list[tuple[str, Program]]) -> None:
-    """DRAM-PIM parts of a Result: PIM commands, bytes inside the banks vs over the channels, the op breakdown."""
+def _pim_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[tuple[str, Program]]) -> None:
+    """DRAM-PIM parts of a Result: PIM commands, bytes inside the banks vs over the channels, the op breakdown,
+    and energy when the hwconfig has an energy section (accelsim.stats.pim)."""
     totals, result.breakdown_s = _step_counts(engine.compute, stats, phases)
+    if hw.energy is not None:
+        from .stats.pim import pim_energy
+
+        phases_e = {g: pim_energy(hw, totals[g], sec)
+                    for g, sec in (("prefill", result.prefill_s), ("decode", result.decode_s))}
+        _set_energy(result, phases_e)
     run = {k: totals["prefill"][k] + totals["decode"][k] for k in totals["decode"]}
-    result.bytes = {"pim": {"read": int(run["channel_bytes"] + run["host_dram_bytes"]), "written": 0}}
+    if hw.host.memory is None:
+        result.bytes = {"pim": {"read": int(run["channel_bytes"] + run["host_dram_bytes"]), "written": 0}}
+    else:  # the weights (and host-side KV reads) come from the host's own memory
+        result.bytes = {"pim": {"read": int(run["channel_bytes"]), "written": 0},
+                        "host_memory": {"read": int(run["host_dram_bytes"]), "written": 0}}
     result.sim.update({
         "pim": {g: {"acts": int(t["acts"]), "mac_commands": int(t["mac_commands"]),
                     "internal_bytes": int(t["internal_bytes"]), "channel_bytes": int(t["channel_bytes"]),
-                    "refreshes": int(t["refreshes"]), "bank_macs": int(t["macs"]), "host_macs": int(t["host_macs"]),
+                    "refreshes": int(t["refreshes"]), "pim_macs": int(t["macs"]), "host_macs": int(t["host_macs"]),
                     "host_dram_bytes": int(t["host_dram_bytes"])} for g, t in totals.items()},
-        "gemv_plans": [{"n": k[0], "k": k[1], "m": k[2], "weight_bits": k[3], "on": v[0], "seconds": v[1]}
+        "gemv_plans": [{"n": k[0], "k": k[1], "m": k[2], "weight_bits": k[3], "vectors": k[4],
+                        "matrix": "kv_cache" if k[5] else "weights", "on": v[0], "seconds": v[1]}
                        for k, v in sorted(engine.compute.plans.items())],
-        "model": "bank-level PIM command timeline (accelsim.kernels.pim)"})
+        "dispatch": hw.dispatch, "op_per_byte_threshold": float(engine.compute.opb_threshold),
+        "model": f"{hw.memory.pim.level}-level PIM command timeline (accelsim.kernels.pim)"})
+
+
+def _set_energy(result: Result, phases_e: dict[str, dict[str, float]]) -> None:
+    """A Result's energy fields from the joules per part of its prefill and decode phases."""
+    result.energy_j = phases_e["prefill"]["energy_j"] + phases_e["decode"]["energy_j"]
+    result.power_w = result.energy_j / result.e2e_s if result.e2e_s else 0.0
+    tokens = result.gen * result.batch
+    result.tokens_per_j = tokens / result.energy_j if result.energy_j else 0.0
+    per_token = phases_e["decode"]["energy_j"] / tokens if tokens else 0.0
+    result.energy = {**phases_e, "decode_energy_per_token_j": per_token}
 
 
 def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: list[tuple[str, Program]]) -> None:
@@ -312,14 +335,8 @@ def _flash_results(result: Result, hw: Any, engine: Any, stats: Any, phases: lis
                      "dram": t["dram_bytes"] * e.dram_per_byte, "static": e.static_w * seconds}
             return {**parts, "energy_j": sum(parts.values())}
 
-        phases_e = {g: joules(totals[g], sec)
-                    for g, sec in (("prefill", result.prefill_s), ("decode", result.decode_s))}
-        result.energy_j = phases_e["prefill"]["energy_j"] + phases_e["decode"]["energy_j"]
-        result.power_w = result.energy_j / result.e2e_s if result.e2e_s else 0.0
-        tokens = result.gen * result.batch
-        result.tokens_per_j = tokens / result.energy_j if result.energy_j else 0.0
-        per_token = phases_e["decode"]["energy_j"] / tokens if tokens else 0.0
-        result.energy = {**phases_e, "decode_energy_per_token_j": per_token}
+        _set_energy(result, {g: joules(totals[g], sec)
+                             for g, sec in (("prefill", result.prefill_s), ("decode", result.decode_s))})
     result.sim.update({"flash": per_phase, "gemv_plans": plans,
                        "model": "NAND page reads, channel transfers and in-flash compute (accelsim.kernels.nand)"})
 

@@ -59,7 +59,7 @@ def test_a_format_the_bank_macs_cannot_multiply_is_refused() -> None:
 def test_a_model_larger_than_the_pim_dram_is_refused() -> None:
     with pytest.raises(CapacityError) as exc:
         simulate("pimgpt", "llama2-7b", Scenario(1, 16, 2))
-    assert exc.value.key_path == "memory.dram.system.channels" and "GiB" in exc.value.message
+    assert exc.value.key_path == "memory.stacks" and "GiB" in exc.value.message
 
 
 def test_a_kv_cache_format_the_banks_cannot_multiply_needs_host_attention() -> None:

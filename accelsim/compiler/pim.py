@@ -1,15 +1,17 @@
-"""Lowering of a workload graph onto a DRAM-PIM device (bank MAC units + a host chip).
+"""Lowering of a workload graph onto a DRAM-PIM device (PIM units + a host chip).
 
-The flash device's lowering (accelsim.compiler.flash) with the GEMVs on the banks: a weight GEMV is one
+The flash device's lowering (accelsim.compiler.flash) with the GEMVs on the PIM units: a weight GEMV is one
 ``F_GEMV`` instruction on the ``pim`` unit (its rows spread over channels and banks, PIM-GPT's mapping; the
-engine's PIM model times it, accelsim.kernels.pim); with ``attention: pim`` decode attention's QK^T and PV
-are GEMVs against the KV cache held in the banks (K rows per token; V laid out as rows per head dimension,
-AttAcc-style); everything else runs on the ``host`` chip. Units: ``pim`` and ``host``.
+engine's PIM model times it, accelsim.kernels.pim), on the ``host`` unit when the host has its own memory
+(the weights live there, AttAcc); with ``attention: pim`` decode attention's QK^T and PV are GEMVs against the
+KV cache held in the PIM DRAM (K rows per token; V laid out as rows per head dimension, AttAcc-style);
+everything else runs on the ``host`` chip. Units: ``pim`` and ``host``.
 
 GEMV columns as in accelsim.compiler.flash (rows N, cols K, red M, path weight bits) except ``passes``: the
-input vectors sharing each weight row (1; a GQA group's query heads in attention); ``chan_lo`` / ``chan_n``
-are unused. A GEMV of several rows (prefill, a batch) runs as M passes in the banks or as a GEMM on the
-host reading the weights over the channels, whichever the PIM model finds faster.
+input vectors sharing each weight row (1; a GQA group's query heads in attention); ``chan_lo``: 1
+(:data:`KV_MATRIX`) when the matrix is the KV cache; ``chan_n``: the number of equal matrices stacked in the
+GEMV (MoE experts) for co-processing. Where a GEMV of several rows (prefill, a batch) runs, in the PIM units
+or as a GEMM on the host, the engine's PIM model decides (``dispatch``, ``coprocess``).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from ..workload.graph import Graph, Op
 from .flash import F_GEMV, FlashCompiler, _Instr
 from .isa import kv_bytes_per_token
 
-__all__ = ["UNITS", "PimCompiler"]
+__all__ = ["UNITS", "KV_MATRIX", "PimCompiler"]
 
 UNITS: tuple[str, ...] = ("pim", "host")
-_PIM = 0
+_PIM, _HOST = 0, 1
+#: chan_lo of a GEMV whose matrix is the KV cache (attention: pim)
+KV_MATRIX = 1
 
 
 class PimCompiler(FlashCompiler):
@@ -33,21 +37,38 @@ class PimCompiler(FlashCompiler):
 
     def memory_plan(self, graph: Graph, batch: int, max_tokens: int) -> dict[str, float]:
         per_token = kv_bytes_per_token(graph) * graph.sections[1].repeat
-        return {"weights_bytes": float(graph.parameter_bytes), "kv_cache_bytes": float(per_token * max_tokens * batch),
-                "dram_capacity_bytes": float(self.hw.dram.derive().capacity_bytes)}
+        plan = {"weights_bytes": float(graph.parameter_bytes), "kv_cache_bytes": float(per_token * max_tokens * batch),
+                "dram_capacity_bytes": self.hw.pim_capacity}
+        if self.hw.host.memory is not None:
+            plan["host_memory_capacity_bytes"] = float(self.hw.host.memory.capacity)
+        return plan
 
     def check_capacity(self, graph: Graph, batch: int, max_tokens: int) -> None:
         plan = self.memory_plan(graph, batch, max_tokens)
-        need = plan["weights_bytes"] + plan["kv_cache_bytes"]
-        if need > plan["dram_capacity_bytes"]:
-            g = 2.0**30
-            d = self.hw.dram.derive()
+        g = 2.0**30
+        weights, kv = plan["weights_bytes"], plan["kv_cache_bytes"]
+        host = self.hw.host.memory
+        # where each part lives: the weights in the host's memory when it has one; the KV cache in the PIM DRAM
+        # when attention runs there (or when the host has no memory of its own)
+        in_pim = (0.0 if host is not None else weights) + (kv if self.hw.attention == "pim" or host is None else 0.0)
+        in_host = (weights if host is not None else 0.0) + (kv if host is not None and self.hw.attention == "host"
+                                                             else 0.0)
+        if in_pim > plan["dram_capacity_bytes"]:
+            what = (f"{weights / g:.2f} GiB weights + " if host is None else "") + f"{kv / g:.2f} GiB KV cache"
             raise CapacityError(
-                f"{graph.model} needs {need / g:.2f} GiB ({plan['weights_bytes'] / g:.2f} GiB weights + "
-                f"{plan['kv_cache_bytes'] / g:.2f} GiB KV cache for {batch} x {max_tokens} tokens) but "
-                f"{self.hw.name}'s PIM DRAM holds {plan['dram_capacity_bytes'] / g:.2f} GiB ({d.channels} channels)",
-                key_path="memory.dram.system.channels",
-                hint="use more PIM channels or a denser DRAM preset, narrower weights, fewer tokens or a smaller model")
+                f"{graph.model} needs {in_pim / g:.2f} GiB in the PIM DRAM ({what} for {batch} x {max_tokens} "
+                f"tokens) but {self.hw.name}'s PIM DRAM holds {plan['dram_capacity_bytes'] / g:.2f} GiB "
+                f"({self.hw.pim_channels} channels)", key_path="memory.stacks",
+                hint="use more stacks or PIM channels, a denser DRAM preset, narrower weights, fewer tokens or a smaller model")
+        if host is None:
+            self._check_bank_share(graph, kv if self.hw.attention == "pim" else 0.0)
+        if host is not None and in_host > host.capacity:
+            raise CapacityError(
+                f"{graph.model} needs {in_host / g:.2f} GiB in the host's memory ({weights / g:.2f} GiB weights"
+                + (f" + {kv / g:.2f} GiB KV cache" if self.hw.attention == "host" else "")
+                + f") but {self.hw.name}'s host memory holds {host.capacity / g:.2f} GiB",
+                key_path="host.memory.capacity",
+                hint="use a host with more memory, narrower weights or a smaller model")
 
     def _weight_bits(self, op: Op) -> int:
         w = op.params[0].fmt if op.params else op.inputs[0].fmt
@@ -61,8 +82,12 @@ class PimCompiler(FlashCompiler):
     def _gemv(self, name: str, ops: list[Op]) -> _Instr:
         head = ops[0]
         n = sum(o.attr("n") * o.attr("groups", 1) for o in ops)
-        return _Instr(name, _PIM, F_GEMV, rows=n, cols=head.attr("k"), red=head.attr("rows"),
-                      path=self._weight_bits(head), macs=sum(o.macs for o in ops))
+        # tile_w (chan_n): the number of equal matrices stacked in this GEMV (MoE experts, for co-processing)
+        groups = sum(o.attr("groups", 1) for o in ops) if head.attr("groups", 1) > 1 else 1
+        # with a host memory the weights live there and the host runs the GEMV (PimComputeModel)
+        unit = _PIM if self.hw.host.memory is None else _HOST
+        return _Instr(name, unit, F_GEMV, rows=n, cols=head.attr("k"), red=head.attr("rows"),
+                      path=self._weight_bits(head), macs=sum(o.macs for o in ops), tile_w=groups)
 
     def _decode_attention(self, op: Op, kv_bytes: int) -> _Instr:
         if self.hw.attention != "pim":
@@ -82,4 +107,30 @@ class PimCompiler(FlashCompiler):
         else:
             n, k = b * kvh * d, kvl
         group = max(1, op.attr("heads") // kvh)
-        return _Instr(op.name, _PIM, F_GEMV, rows=n, cols=k, red=1, passes=group, path=bits, macs=op.macs)
+        # tile_h (chan_lo) 1: the matrix is the KV cache, held in the PIM DRAM wherever the weights are
+        return _Instr(op.name, _PIM, F_GEMV, rows=n, cols=k, red=1, passes=group, path=bits, macs=op.macs,
+                      tile_h=KV_MATRIX)
+
+    def _check_bank_share(self, graph: Graph, kv_bytes: float) -> None:
+        """The busiest bank's share must fit its rows: each weight matrix's output rows are spread over the channels
+        and banks (PIM-GPT's mapping), so a bank holds ceil(ceil(rows / channels) / banks) rows of every matrix
+        (padding when they do not divide), plus its share of the KV cache."""
+        d = self.hw.dram.derive()
+        ch, banks = self.hw.pim_channels, d.banks * d.ranks
+        share = kv_bytes / (ch * banks)
+        for t in graph.parameters:
+            if t.role != "weight" or len(t.shape) < 2:
+                continue
+            *lead, k, n = t.shape
+            matrices = 1
+            for x in lead:
+                matrices *= x
+            share += matrices * -(-(-(-n // ch)) // banks) * -(-(k * t.bits_per_dense_element) // 8)
+        bank = float(d.rows * d.page_bytes)
+        if share > bank:
+            raise MappingError(
+                f"{graph.model}'s weights do not fit a bank's rows: the busiest bank holds {share / 2**20:.2f} MiB "
+                f"(each matrix's output rows spread over {ch} channels x {banks} banks, padded where they do not "
+                f"divide) but a bank has {d.rows} rows x {d.page_bytes} B = {bank / 2**20:.2f} MiB",
+                key_path="memory.dram.dram_structure.rows",
+                hint="use a DRAM with more rows per bank, more stacks or channels, or a smaller model")

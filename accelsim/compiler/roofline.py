@@ -26,10 +26,8 @@ def peak_macs_per_s(hw: HardwareConfig, rows: int | None = None) -> float:
     if getattr(hw, "kind", "fpga") == "gpu":
         return max(hw.sm.tensor_tflops.values()) * 1e12 / 2
     if getattr(hw, "kind", "fpga") == "pim":
-        # every bank's MAC unit and the host's array at once
-        d, u = hw.dram.derive(), hw.memory.pim
-        banks = d.channels * d.banks * d.ranks
-        return banks * u.macs_per_bank * u.clock + hw.host.array_rows * hw.host.array_cols * hw.clock_hz
+        # every PIM unit and the host's array at once
+        return hw.pim_peak_flops / 2 + hw.host.array_rows * hw.host.array_cols * hw.clock_hz
     if getattr(hw, "kind", "fpga") == "flash":
         # the NPU's array and every die's compute core at once
         core = hw.flash.compute_core
@@ -59,14 +57,14 @@ def op_roofline_s(op: Op, hw: HardwareConfig) -> float:
         weights = sum(t.bytes for t in op.params)
         return max(compute, weights / array_bw, (compulsory - weights) / hw.npu.dram_bandwidth)
     if getattr(hw, "kind", "fpga") == "pim":
-        # weights (and the KV cache, when attention runs in the banks) at every bank's column rate
-        d, u = hw.dram.derive(), hw.memory.pim
-        cyc = u.column_cycles or hw.dram.timing.tCCD_L
-        internal = d.channels * d.banks * d.ranks * d.request_bytes / (cyc * d.tCK_ns * 1e-9)
+        # weights at the PIM units' column rate (or the host memory's, when they live there), the KV cache at the
+        # PIM units' rate when attention runs in them
+        internal = hw.pim_internal_bandwidth
         weights = sum(t.bytes for t in op.params)
         kv = compulsory - weights
-        kv_bw = internal if hw.attention == "pim" else hw.weight_memory.bandwidth
-        return max(compute, weights / internal + kv / kv_bw)
+        w_bw = internal if hw.host.memory is None else hw.host.memory.bandwidth
+        kv_bw = internal if hw.attention == "pim" else hw.host_bandwidth
+        return max(compute, weights / w_bw + kv / kv_bw)
     return max(compute, compulsory / hw.weight_memory.bandwidth)
 
 

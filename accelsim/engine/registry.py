@@ -123,10 +123,16 @@ class FlashComputeModel:
 class PimComputeModel:
     """Durations of a DRAM-PIM device's instructions (columns as accelsim.compiler.pim).
 
-    A GEMV of M rows runs either as M passes of the bank units (accelsim.kernels.pim) or as a GEMM on the
-    host chip's array with the weights read over every channel at peak bandwidth, whichever is faster (the
-    choice is per GEMV shape, recorded in ``plans``); host operations are timed like the flash device's NPU
-    (accelsim.kernels.nand) with the DRAM's first-access latency and bandwidth."""
+    A GEMV of M rows runs either on the PIM units (accelsim.kernels.pim; ceil(M / input_vectors) passes over the
+    weights) or as a GEMM on the host
+    chip's array with the weights read at the host's bandwidth (its own memory's, else every PIM channel's at
+    peak). Which one is per GEMV shape (recorded in ``plans``): the KV cache's GEMVs (attention: pim) always
+    run in the PIM units; with a host memory the weights live there and their GEMVs run on the host; otherwise
+    ``dispatch`` decides (fastest: the shorter of the two timelines; op_per_byte: PIM when the layer's op/B is
+    below PimConfig.pim_peak_flops / host_bandwidth). With ``coprocess`` a GEMV of several equal matrices (MoE
+    experts) is split between the two so that the later of them finishes soonest. Host operations are timed
+    like the flash device's NPU (accelsim.kernels.nand) with the DRAM's first-access latency and the host's
+    bandwidth."""
 
     count_names = PIM_COUNT_NAMES + ("host_macs", "host_dram_bytes")
 
@@ -134,29 +140,73 @@ class PimComputeModel:
         self.hw = hw
         self.pim = np.array(hw.pim_params, dtype=np.float64)
         self.host = np.array(hw.host_params, dtype=np.float64)
-        self.plans: dict[tuple[int, int, int, int, int], tuple[str, float, np.ndarray]] = {}
+        self.opb_threshold = hw.pim_peak_flops / hw.host_bandwidth
+        self.plans: dict[tuple[int, ...], tuple[str, float, np.ndarray]] = {}
 
-    def _gemv(self, n: int, k: int, m: int, bits: int, vectors: int) -> tuple[str, float, np.ndarray]:
-        key = (n, k, m, bits, vectors)
+    def _on_pim(self, n: int, k: int, m: int, bits: int, vectors: int) -> tuple[float, np.ndarray]:
+        out = np.zeros(len(self.count_names))
+        if n == 0:
+            return 0.0, out
+        # ceil(m / iv) passes over the weights, each multiplying up to iv of the GEMV's rows per weight read
+        iv = self.hw.memory.pim.input_vectors
+        full, rest = divmod(m, iv)
+        c = np.zeros(PIM_N_COUNTS)
+        t = 0.0
+        if full:
+            t = full * pim_gemv(n, k, bits, min(m, iv) * vectors, self.pim, c)
+            c *= full
+        if rest:
+            t += pim_gemv(n, k, bits, rest * vectors, self.pim, c)
+        out[:PIM_N_COUNTS] = c
+        return t, out
+
+    def _on_host(self, n: int, k: int, m: int, bits: int, vectors: int) -> tuple[float, np.ndarray]:
+        out = np.zeros(len(self.count_names))
+        if n == 0:
+            return 0.0, out
+        h = self.hw.host
+        rows, cols = h.array_rows, h.array_cols
+        # the array streams one output column per array column and cycle; it fills and drains once
+        cycles = -(-m * vectors // rows) * -(-n // cols) * k + rows + cols - 2
+        t = max(cycles / h.clock, n * k * bits / 8 / self.hw.host_bandwidth) + h.op_latency
+        out[len(PIM_COUNT_NAMES)] = n * k * m * vectors
+        out[len(PIM_COUNT_NAMES) + 1] = n * k * bits / 8  # the weights, read once
+        return t, out
+
+    def _gemv(self, n: int, k: int, m: int, bits: int, vectors: int, kv: int, groups: int) -> tuple[str, float,
+                                                                                                  np.ndarray]:
+        key = (n, k, m, bits, vectors, kv, groups)
         hit = self.plans.get(key)
-        if hit is None:
-            c = np.zeros(PIM_N_COUNTS)
-            t_pim = m * pim_gemv(n, k, bits, vectors, self.pim, c)
-            c *= m
-            h = self.hw.host
-            rows, cols = h.array_rows, h.array_cols
-            cycles = -(-m * vectors // rows) * -(-n // cols) * (k + rows + cols - 2)
-            t_host = max(cycles / h.clock, n * k * bits / 8 / self.hw.weight_memory.bandwidth) + h.op_latency
-            if m > 1 and t_host < t_pim:
-                out = np.zeros(len(self.count_names))
-                out[PIM_COUNT_NAMES.index("channel_bytes")] = n * k * bits / 8  # the weights cross the channels
-                out[len(PIM_COUNT_NAMES)] = n * k * m * vectors
-                hit = ("host", t_host, out)
+        if hit is not None:
+            return hit
+        hw = self.hw
+        if kv:
+            t, c = self._on_pim(n, k, m, bits, vectors)
+            hit = ("pim", t, c)
+        elif hw.host.memory is not None:
+            t, c = self._on_host(n, k, m, bits, vectors)
+            hit = ("host", t, c)
+        elif hw.coprocess and groups > 1:
+            size = n // groups
+            best: tuple[str, float, np.ndarray] | None = None
+            for j in range(groups + 1):  # j matrices in the PIM units, the rest on the host, side by side
+                tp, cp = self._on_pim(j * size, k, m, bits, vectors)
+                th, ch = self._on_host((groups - j) * size, k, m, bits, vectors)
+                t = max(tp, th)
+                if best is None or t < best[1]:
+                    on = "pim" if j == groups else "host" if j == 0 else f"pim {j}/{groups}"
+                    best = (on, t, cp + ch)
+            assert best is not None
+            hit = best
+        else:
+            tp, cp = self._on_pim(n, k, m, bits, vectors)
+            th, ch = self._on_host(n, k, m, bits, vectors)
+            if hw.dispatch == "op_per_byte":
+                use_pim = 16.0 * m * vectors / bits < self.opb_threshold  # 2 x MACs per weight byte
             else:
-                out = np.zeros(len(self.count_names))
-                out[:PIM_N_COUNTS] = c
-                hit = ("pim", t_pim, out)
-            self.plans[key] = hit
+                use_pim = tp <= th
+            hit = ("pim", tp, cp) if use_pim else ("host", th, ch)
+        self.plans[key] = hit
         return hit
 
     def durations_and_counts(self, trace: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,7 +217,7 @@ class PimComputeModel:
         for i in np.nonzero(gemv_rows)[0].tolist():
             r = trace[i]
             _, sec, c = self._gemv(int(r["rows"]), int(r["cols"]), int(r["red"]), int(r["path"]),
-                                   max(1, int(r["passes"])))
+                                   max(1, int(r["passes"])), int(r["chan_lo"]), max(1, int(r["chan_n"])))
             dur[i] = int(round(sec * 1e12))
             counts[i] = c
         other = trace.copy()

@@ -132,9 +132,18 @@ class Result:
             e = self.energy.get("run", {})
             lines.append(f"  energy                {self.energy_j:10.3f} J    power {self.power_w or 0:8.2f} W    "
                          f"{self.tokens_per_j or 0:8.3f} tokens/J")
-            parts = ", ".join(f"{k.removesuffix('_j')} {e[k]:.3f} J" for k in ("compute_j", "sfu_j", "buffers_j",
-                                                                            "dram_j", "static_j") if k in e)
-            lines.append(f"    ({parts}; technology {self.energy.get('technology', '?')})")
+            if e:
+                parts = ", ".join(f"{k.removesuffix('_j')} {e[k]:.3f} J" for k in ("compute_j", "sfu_j", "buffers_j",
+                                                                                "dram_j", "static_j") if k in e)
+                lines.append(f"    ({parts}; technology {self.energy.get('technology', '?')})")
+            elif isinstance(self.energy.get("decode"), dict):  # flash and PIM devices: joules per part and phase
+                tot: dict[str, float] = {}
+                for ph in ("prefill", "decode"):
+                    for k, v in self.energy.get(ph, {}).items():
+                        if k != "energy_j" and isinstance(v, (int, float)):
+                            tot[k] = tot.get(k, 0.0) + float(v)
+                lines.append("    (" + ", ".join(f"{k} {v:.3f} J" for k, v in sorted(tot.items(), key=lambda kv: -kv[1])
+                                                 if v > 0) + ")")
             if self.energy.get("decode_energy_per_token_j") is not None:
                 lines.append(f"    decode energy per token {self.energy['decode_energy_per_token_j']:.4f} J")
         if self.area.get("mm2") is not None:
@@ -152,7 +161,7 @@ class Result:
                          f"top-5 {100 * self.numerics['top5_agreement']:.0f} %")
         lines.append("  off-chip traffic:")
         for mem, d in self.bytes.items():
-            lines.append(f"    {mem:<10}read {d['read'] / 1e9:10.3f} GB   written {d['written'] / 1e9:10.3f} GB")
+            lines.append(f"    {mem:<12}read {d['read'] / 1e9:10.3f} GB   written {d['written'] / 1e9:10.3f} GB")
         lines.append(f"  simulated in {self.sim_wall_s:.2f} s wall ({self.sim.get('blocks_simulated', 0)} blocks "
                      f"simulated, {self.sim.get('blocks_reused', 0)} reused)")
         return "\n".join(lines)
