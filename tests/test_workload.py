@@ -13,7 +13,8 @@ from accelsim.errors import AccelsimError
 def test_parameter_count_matches_published(name: str) -> None:
     m = load_workload(name)
     g = build_decode(m, 1, 16, resolve_numerics(m))
-    assert abs(g.parameter_count / m.published_parameters - 1) < 0.005, (g.parameter_count, m.published_parameters)
+    assert abs(g.parameter_count / m.published_parameters - 1) < m.published_parameters_precision, (
+        g.parameter_count, m.published_parameters)
 
 
 @pytest.mark.parametrize("name,expected", [("llama2-7b", 6.74e9), ("opt-6.7b", 6.66e9), ("gpt2-small", 124e6),

@@ -248,6 +248,10 @@ class ModelConfig:
         "blocks {n: N, m: M} / {m: M, blocks: {N: fraction}} / {m: M, block_density: f}", default_factory=dict)
     published_parameters: float = num("parameter count the authors publish (for the graph's self-check)",
                                       positive=True)
+    published_parameters_precision: float = num(
+        "relative precision of published_parameters (the self-check's tolerance): 0.005 for a count given to "
+        "three or more digits; larger only where the authors round their count to a name such as '350M'",
+        default=0.005, positive=True, hi=0.05)
 
     def validate(self, src: Source, path: str) -> None:
         if self.heads % self.kv_heads:
