@@ -220,6 +220,14 @@ def _cmd_validate(a: argparse.Namespace) -> int:
             for r in tile_study():
                 print(f"  {r['model']:<10} vs {r['tile']:<9} {r['faster_pct']:+6.1f} %  (paper: {r['paper_pct']:+.1f} %; "
                       f"{r['base_tokens_per_s']:.3f} vs {r['tokens_per_s']:.3f} tok/s)")
+            from .validate.cambricon import slicing_study
+
+            print("\ncambricon read-slicing study on S (informational): decode speedup of sliced over whole-page "
+                  "transfers")
+            for r in slicing_study():
+                print(f"  {r['model']:<10} {r['speedup']:5.2f}x  (paper: {r['paper_low']:.1f}-{r['paper_high']:.1f}x; "
+                      f"{r['tokens_per_s']:.3f} vs {r['unsliced_tokens_per_s']:.3f} tok/s; channel buses "
+                      f"{100 * r['channel_utilization']:.0f} % busy)")
     return 0 if all(c.ok for c in cases) else 1
 
 

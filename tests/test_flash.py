@@ -201,3 +201,25 @@ def test_flash_and_pim_results_flatten_into_one_sweep_row() -> None:
         row = simulate(hw, model, Scenario(1, 8, 2)).flat()
         assert row["tokens_per_s"] > 0 and row["sim.gemv_plans.count"] >= 4
         assert row["decode_step_s.max"] >= row["decode_step_s.first"] > 0
+
+
+def test_whole_page_transfers_delay_read_compute_inputs_when_the_buffer_holds_one_slice() -> None:
+    # a one-slice input buffer (256 B = one tile's input on a channel of S) cannot run ahead of a 16 KiB page
+    # transfer that holds the bus; 1 KiB slices let the inputs in between (the 2 KiB buffer hides it: 8 slices)
+    one = {"flash.compute_core.buffer": "256 B"}
+    sliced = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2), hw_overrides=one)
+    whole = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2), hw_overrides={**one, "flash.slice": "16 KiB"})
+    assert whole.tokens_per_s < 0.97 * sliced.tokens_per_s
+    buffered = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2), hw_overrides={"flash.slice": "16 KiB"})
+    assert buffered.tokens_per_s == pytest.approx(simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, 16, 2)).tokens_per_s,
+                                                  rel=1e-3)
+
+
+def test_the_slicing_study_compares_the_configured_slice_with_whole_pages() -> None:
+    from accelsim.validate.cambricon import GEN, PROMPT, slicing_study
+
+    (row,) = slicing_study(("opt-6.7b",))
+    whole = simulate("cambricon-llm-s", "opt-6.7b", Scenario(1, PROMPT, GEN), hw_overrides={"flash.slice": "16384 B"})
+    assert row["unsliced_tokens_per_s"] == whole.tokens_per_s
+    assert row["speedup"] == pytest.approx(row["tokens_per_s"] / whole.tokens_per_s)
+    assert 0 < row["channel_utilization"] <= 1 and (row["paper_low"], row["paper_high"]) == (1.6, 1.8)
