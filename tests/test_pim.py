@@ -12,7 +12,7 @@ BASE = {"channels": 1, "banks": 1, "bankgroups": 1, "page_bytes": 1024, "column_
         "tRCD": 14, "tRP": 14, "tRAS": 34, "tRTP": 5, "tCCD_L": 4, "tCCD_S": 2, "tRRD_S": 4, "tRRD_L": 6,
         "tFAW": 30, "tREFI": 1 << 40, "tRFC": 350, "macs_per_bank": 16, "mac_cycles_per_dram_cycle": 1.0,
         "all_bank_act": 1, "partial_sum_bytes": 2, "input_bytes": 2, "level": 0,
-        "bandwidth_scale": 1.0}
+        "bandwidth_scale": 1.0, "banks_per_unit": 1}
 
 
 def _run(n_out: int, n_in: int, vectors: int = 1, **kw: float) -> tuple[float, np.ndarray]:
@@ -85,7 +85,8 @@ def test_pim_kernel_equals_its_command_list_twin(case: int) -> None:
           "bankgroups": int(rng.choice([1, 4])), "page_bytes": int(rng.choice([256, 1024, 2048])),
           "tCCD_L": int(rng.choice([1, 2, 4])), "macs_per_bank": int(rng.choice([4, 16])),
           "mac_cycles_per_dram_cycle": float(rng.choice([0.5, 1.0])), "all_bank_act": int(rng.integers(0, 2)),
-          "tREFI": int(rng.choice([1 << 40, 500])), "partial_sum_bytes": float(rng.choice([2, 4]))}
+          "tREFI": int(rng.choice([1 << 40, 500])), "partial_sum_bytes": float(rng.choice([2, 4])),
+          "banks_per_unit": int(rng.choice([1, 1, 2]))}
     n_out, n_in, vectors = int(rng.integers(1, 200)), int(rng.integers(1, 3000)), int(rng.choice([1, 1, 4]))
     t, c = _run(n_out, n_in, vectors, **kw)
     t_ref, r = pim_gemv_ref(n_out, n_in, 16, vectors, [{**BASE, **kw}[n] for n in PARAM_NAMES])
@@ -99,3 +100,13 @@ def test_short_rows_wait_for_tRAS_before_precharge() -> None:
     first_act = 16 * 2
     second_act = first_act + 34 + 14
     assert t == pytest.approx((second_act + 14 + 7 + 1 + 2) * 1e-9)
+
+
+def test_a_unit_per_bank_pair_reads_both_open_rows_and_activates_both_banks() -> None:
+    # 4 banks in 2 pairs, as the config passes them: 2 units with a 2 KiB "page" (the pair's two 1 KiB rows)
+    pair = dict(banks=2, page_bytes=2048, banks_per_unit=2, all_bank_act=0, bankgroups=4)
+    t, c = _run(2, 1024, **pair)  # one output row per unit: 2 KiB = one pair's two rows
+    # 1024 BF16 inputs (64 bursts x tCCD_S 2), 4 ACTs tRRD_S 4 apart, 64 MAC columns (both rows of a pair)
+    # every tCCD_L from tRCD after the last ACT, the last column in the unit tCCD_L later, 4 B of partial sums
+    assert t == pytest.approx((128 + 3 * 4 + 14 + 63 * 4 + 4 + 2) * 1e-9)
+    assert c[0] == 4 and c[1] == 64 and c[2] == 2 * 2048

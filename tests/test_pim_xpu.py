@@ -16,7 +16,8 @@ from accelsim.workload import Scenario
 LOGIC = {"channels": 1, "banks": 32, "bankgroups": 4, "page_bytes": 1024, "column_bytes": 32, "tCK_s": 1e-9,
          "tRCD": 14, "tRP": 14, "tRAS": 34, "tRTP": 5, "tCCD_L": 4, "tCCD_S": 2, "tRRD_S": 4, "tRRD_L": 6,
          "tFAW": 30, "tREFI": 1 << 40, "tRFC": 350, "macs_per_bank": 256, "mac_cycles_per_dram_cycle": 1.0,
-         "all_bank_act": 0, "partial_sum_bytes": 2, "input_bytes": 2, "level": 1, "bandwidth_scale": 4.0}
+         "all_bank_act": 0, "partial_sum_bytes": 2, "input_bytes": 2, "level": 1, "bandwidth_scale": 4.0,
+         "banks_per_unit": 1}
 
 
 def _logic(n_out: int, n_in: int, vectors: int = 1, **kw: float) -> tuple[float, np.ndarray]:
@@ -150,6 +151,7 @@ def test_a_run_reports_energy_per_phase_and_per_token() -> None:
     ({"memory.pim.bandwidth_scale": 4}, "memory.pim.bandwidth_scale"),
     ({"energy.cell": "-1 pJ/bit"}, "energy.cell"),
     ({"dispatch": "random"}, "dispatch"),
+    ({"memory.pim.banks_per_unit": 3}, "memory.pim.banks_per_unit"),
 ])
 def test_bad_pim_unit_and_energy_settings_name_their_key(overrides: dict, key: str) -> None:
     with pytest.raises(ConfigError) as exc:
@@ -188,3 +190,21 @@ def test_roofline_bounds_the_xpu_pim_models(hw: str) -> None:
     roof = simulate(hw, "llama3-8b", Scenario(8, 64, 3), fidelity="roofline")
     assert 0 < roof.prefill_s <= cyc.prefill_s
     assert all(0 < a <= b for a, b in zip(roof.decode_step_s, cyc.decode_step_s))
+
+
+def test_a_logic_die_unit_has_no_bank_pairs() -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_hardware("duplex", {"memory.pim.banks_per_unit": 2})
+    assert exc.value.key_path == "memory.pim.banks_per_unit"
+
+
+def test_a_unit_per_bank_pair_halves_the_units_and_their_bandwidth() -> None:
+    one, pair = load_hardware("neupims"), load_hardware("neupims", {"memory.pim.banks_per_unit": 2})
+    assert pair.pim_peak_flops == pytest.approx(one.pim_peak_flops / 2)
+    assert pair.pim_internal_bandwidth == pytest.approx(one.pim_internal_bandwidth / 2)
+    a = simulate("neupims", "llama2-7b", Scenario(1, 16, 2))
+    b = simulate("neupims", "llama2-7b", Scenario(1, 16, 2), hw_overrides={"memory.pim.banks_per_unit": 2})
+    # GEMV-bound decode with half the units: slower, but less than 2x, as a pair's two rows share one row switch
+    # (ACT, tRCD, PRE, tRP) where single-bank units pay one per row
+    assert 1.3 * a.decode_s < b.decode_s < 2 * a.decode_s
+    assert b.sim["pim"]["decode"]["acts"] == pytest.approx(a.sim["pim"]["decode"]["acts"], rel=0.05)

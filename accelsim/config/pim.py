@@ -34,7 +34,11 @@ class PimUnitConfig:
         "where the MAC units sit: bank (one unit per bank, reading its row buffer: PIM-GPT, AttAcc, NeuPIMs) or "
         "logic (one unit per channel on the HBM logic die, reading the banks through extra TSVs: Duplex Logic-PIM)",
         default="bank")
-    macs_per_bank: Optional[int] = num("MACs per cycle of one bank's unit (level: bank)", default=None, positive=True)
+    macs_per_bank: Optional[int] = num("MACs per cycle of one bank-level unit (level: bank)", default=None,
+                                       positive=True)
+    banks_per_unit: int = num("banks sharing one bank-level unit (1: a unit per bank, as AiM and PIM-GPT; 2: a unit "
+                              "per bank pair, as Samsung's HBM-PIM); the unit reads their open rows in turn",
+                              default=1, positive=True)
     macs_per_channel: Optional[int] = num("MACs per cycle of one channel's logic-die unit (level: logic)",
                                           default=None, positive=True)
     bandwidth_scale: float = num("level logic: the logic-die unit's read bandwidth per channel in multiples of the "
@@ -62,6 +66,9 @@ class PimUnitConfig:
         if getattr(self, other) is not None:
             raise src.error(f"{path}.{other}", f"{other} does not apply to level: {self.level}",
                             f"remove {other} (or set level: {'logic' if self.level == 'bank' else 'bank'})")
+        if self.level == "logic" and self.banks_per_unit != 1:
+            raise src.error(f"{path}.banks_per_unit", "banks_per_unit applies to level: bank only",
+                            "remove it: a logic-die unit serves the whole channel")
         if self.level == "bank" and self.bandwidth_scale != 1.0:
             raise src.error(f"{path}.bandwidth_scale", "bandwidth_scale applies to level: logic only",
                             "remove it: a bank unit reads its own row buffer")
@@ -84,6 +91,10 @@ class PimMemoryConfig:
 
         cfg = dram_from_mapping(dict(self.dram), src, f"{path}.dram")
         object.__setattr__(self, "dram_config", cfg)
+        d = cfg.derive()
+        if (d.banks * d.ranks) % self.pim.banks_per_unit:
+            raise src.error(f"{path}.pim.banks_per_unit", f"{self.pim.banks_per_unit} does not divide the channel's "
+                            f"{d.banks * d.ranks} banks", "use a divisor of the banks per channel (1 or 2)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,17 +207,19 @@ class PimConfig:
         """The parameters of accelsim.kernels.pim in its PARAM_NAMES order."""
         d, t, u = self.dram.derive(), self.dram.timing, self.memory.pim
         rcd = t.tRCDRD if (d.gddr or d.hbm) else t.tRCD
-        return (self.pim_channels, d.banks * d.ranks, d.bankgroups, d.page_bytes, d.request_bytes, d.tCK_ns * 1e-9, rcd,
+        bpu = u.banks_per_unit
+        return (self.pim_channels, d.banks * d.ranks // bpu, d.bankgroups, d.page_bytes * bpu, d.request_bytes,
+                d.tCK_ns * 1e-9, rcd,
                 t.tRP, t.tRAS, t.tRTP, u.column_cycles or t.tCCD_L, max(t.tCCD_S, d.burst_cycle), t.tRRD_S, t.tRRD_L, t.tFAW, t.tREFI,
                 t.tRFC, u.macs_per_bank if u.level == "bank" else u.macs_per_channel, u.clock * d.tCK_ns * 1e-9,
                 1.0 if u.all_bank_activate else 0.0, u.partial_sum_bytes, u.input_bytes,
-                0.0 if u.level == "bank" else 1.0, u.bandwidth_scale)
+                0.0 if u.level == "bank" else 1.0, u.bandwidth_scale, bpu)
 
     @property
     def pim_peak_flops(self) -> float:
         """FLOP/s of all PIM units together (2 per MAC)."""
         d, u = self.dram.derive(), self.memory.pim
-        per_ch = u.macs_per_bank * d.banks * d.ranks if u.level == "bank" else u.macs_per_channel
+        per_ch = u.macs_per_bank * (d.banks * d.ranks // u.banks_per_unit) if u.level == "bank" else u.macs_per_channel
         return 2.0 * per_ch * self.pim_channels * u.clock
 
     @property
@@ -217,7 +230,7 @@ class PimConfig:
         if u.level == "logic":
             per_ch = u.bandwidth_scale * d.request_bytes / max(t.tCCD_S, d.burst_cycle)
         else:
-            per_ch = d.banks * d.ranks * d.request_bytes / (u.column_cycles or t.tCCD_L)
+            per_ch = d.banks * d.ranks // u.banks_per_unit * d.request_bytes / (u.column_cycles or t.tCCD_L)
         return self.pim_channels * per_ch / (d.tCK_ns * 1e-9)
 
     @property

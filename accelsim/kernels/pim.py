@@ -1,7 +1,9 @@
 """Bank-level DRAM processing-in-memory: the command timeline of one GEMV on PIM channels (Numba).
 
 The mapping is PIM-GPT's (Wu et al., arXiv 2310.09385, Section IV): the matrix's output rows are spread
-over the channels and, within a channel, over its banks; each bank keeps its rows' weights contiguous in
+over the channels and, within a channel, over its MAC units (one per bank, or one per ``banks_per_unit``
+banks, as Samsung's HBM-PIM shares one between a bank pair: the unit then reads its banks' open rows one
+after the other, which the caller passes as one unit with a page of ``banks_per_unit`` pages); each bank keeps its rows' weights contiguous in
 its DRAM rows and accumulates their dot products in its MAC unit; the input vector is broadcast once per
 channel into the global buffer; the banks work in lockstep on all-bank (broadcast) commands:
 
@@ -39,7 +41,7 @@ __all__ = ["PARAM_NAMES", "COUNT_NAMES", "N_COUNTS", "pim_gemv"]
 PARAM_NAMES = ("channels", "banks", "bankgroups", "page_bytes", "column_bytes", "tCK_s", "tRCD", "tRP", "tRAS",
                "tRTP", "tCCD_L", "tCCD_S", "tRRD_S", "tRRD_L", "tFAW", "tREFI", "tRFC", "macs_per_bank",
                "mac_cycles_per_dram_cycle", "all_bank_act", "partial_sum_bytes", "input_bytes", "level",
-               "bandwidth_scale")
+               "bandwidth_scale", "banks_per_unit")
 COUNT_NAMES = ("acts", "mac_commands", "internal_bytes", "channel_bytes", "refreshes", "macs")
 N_COUNTS = len(COUNT_NAMES)
 
@@ -109,6 +111,7 @@ def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, vectors: np.int6
     mac_ratio = params[18]
     all_act = params[19] > 0.5
     psum_b, in_b = params[20], params[21]
+    n_act = banks * np.int64(params[24])  # ACTs per row switch: every bank of every unit
     elems_col = col * 8 // w_bits
     # a column's MACs on the bank's unit, in DRAM cycles (at least tCCD_L between column commands)
     t_col = np.int64(np.ceil(_cdiv(elems_col, macs_bank) * vectors / mac_ratio))
@@ -152,11 +155,11 @@ def pim_gemv(n_out: np.int64, n_in: np.int64, w_bits: np.int64, vectors: np.int6
             first = act_ok
             last = act_ok
             if all_act:
-                counts[0] += banks
+                counts[0] += n_act
             else:
                 acts_win[:] = -(1 << 40)
                 prev = act_ok
-                for b in range(banks):
+                for b in range(n_act):
                     a = act_ok if b == 0 else prev + rrd
                     w = acts_win[b % 4] + faw
                     if w > a:

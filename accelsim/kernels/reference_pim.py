@@ -13,6 +13,7 @@ __all__ = ["pim_gemv_ref"]
 def pim_gemv_ref(n_out: int, n_in: int, w_bits: int, vectors: int, p: list[float]) -> tuple[float, dict[str, float]]:
     (ch, banks, bgs, page, col, tck, rcd, rp, ras, rtp, ccd_l, ccd_s, rrd_s, rrd_l, faw, refi, rfc, macs,
      ratio, all_act, psum, inb) = p[:22]
+    n_act = int(banks) * int(p[24])  # ACTs per row switch: every bank of every unit
     ch, banks, bgs, page, col = int(ch), int(banks), int(bgs), int(page), int(col)
     mac_cycles = math.ceil(math.ceil(col * 8 // w_bits / macs) * vectors / ratio)
     col_gap = max(int(ccd_l), mac_cycles)
@@ -43,14 +44,14 @@ def pim_gemv_ref(n_out: int, n_in: int, w_bits: int, vectors: int, p: list[float
                 acts = [act_ok]
             else:
                 acts = []
-                for b in range(banks):
+                for b in range(n_act):
                     t = act_ok if b == 0 else acts[-1] + int(rrd)
                     if b >= 4:
                         t = max(t, acts[b - 4] + int(faw))
                     acts.append(t)
             for t in acts:
                 cmds.append(("ACT", t))
-            cnt["acts"] += banks
+            cnt["acts"] += n_act
             n_col = -(-min(left, page) // col)
             left -= min(left, page)
             macs_at = [acts[-1] + int(rcd) + k * col_gap for k in range(n_col)]
