@@ -124,9 +124,8 @@ class PimComputeModel:
     """Durations of a DRAM-PIM device's instructions (columns as accelsim.compiler.pim).
 
     A GEMV of M rows runs either on the PIM units (accelsim.kernels.pim; ceil(M / input_vectors) passes over the
-    weights) or as a GEMM on the host
-    chip's array with the weights read at the host's bandwidth (its own memory's, else every PIM channel's at
-    peak). Which one is per GEMV shape (recorded in ``plans``): the KV cache's GEMVs (attention: pim) always
+    weights) or as a GEMM on the host chip's array with the weights read at the host's bandwidth (its own
+    memory's, else every PIM channel's at peak). Which one is per GEMV shape (recorded in ``plans``): the KV cache's GEMVs (attention: pim) always
     run in the PIM units; with a host memory the weights live there and their GEMVs run on the host; otherwise
     ``dispatch`` decides (fastest: the shorter of the two timelines; op_per_byte: PIM when the layer's op/B is
     below PimConfig.pim_peak_flops / host_bandwidth). With ``coprocess`` a GEMV of several equal matrices (MoE
