@@ -402,15 +402,19 @@ class DramMemory:
         if self._bytes_due:
             self._fold_bytes()
         rows = K.mem_counter_rows(self.p, self.S, self.rep, self._statcols, self._stat_off)
-        e_act, e_rd, e_wr, e_ref, e_refb, e_act_stb, e_pre_stb = self.d.energy_pj
-        act, read_cmds, write_cmds = rows[1], rows[4], rows[5]
-        dramsim3 = (act * e_act + read_cmds * e_rd + write_cmds * e_wr
-                    + rows[9] * e_ref + rows[10] * e_refb
-                    + rows[11] * e_act_stb + rows[12] * e_pre_stb)
         return {"bytes_read": self._bytes_read.copy(), "bytes_written": self._bytes_written.copy(),
-                "accesses": rows[0], "act": act, "pre": rows[2], "ref": rows[3], "read_cmds": read_cmds,
-                "write_cmds": write_cmds, "row_hits": rows[6], "read_lat_sum": rows[7], "reads_done": rows[8],
-                "energy_pj": dramsim3 * self.d.tCK_ns}
+                "accesses": rows[0], "act": rows[1], "pre": rows[2], "ref": rows[3], "read_cmds": rows[4],
+                "write_cmds": rows[5], "row_hits": rows[6], "read_lat_sum": rows[7], "reads_done": rows[8],
+                "_energy_rows": rows[[1, 4, 5, 9, 10, 11, 12]].copy()}
+
+    def delta(self, c0: dict[str, np.ndarray], c1: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per-channel counters between two ``counters()`` readings, with the energy of the commands and
+        standby cycles in between (pJ): computed from the integer counts, so a block's energy does not depend
+        on how much was counted before it."""
+        out = {k: c1[k] - c0[k] for k in c1 if k != "_energy_rows"}
+        e = (c1["_energy_rows"] - c0["_energy_rows"]).astype(np.float64)
+        out["energy_pj"] = np.asarray(self.d.energy_pj, dtype=np.float64) @ e * self.d.tCK_ns
+        return out
 
 
 @dataclass
