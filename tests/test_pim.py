@@ -110,3 +110,39 @@ def test_a_unit_per_bank_pair_reads_both_open_rows_and_activates_both_banks() ->
     # every tCCD_L from tRCD after the last ACT, the last column in the unit tCCD_L later, 4 B of partial sums
     assert t == pytest.approx((128 + 3 * 4 + 14 + 63 * 4 + 4 + 2) * 1e-9)
     assert c[0] == 4 and c[1] == 64 and c[2] == 2 * 2048
+
+
+# a logic-die unit of 256 MACs beside one channel of 32 banks (4 groups), reading 4 columns per tCCD_S, banks
+# activated one by one
+LOGIC = {"banks": 32, "bankgroups": 4, "macs_per_bank": 256, "all_bank_act": 0, "level": 1, "bandwidth_scale": 4.0}
+
+
+def _logic_run(n_out: int, n_in: int, vectors: int = 1, **kw: float) -> tuple[float, np.ndarray]:
+    return _run(n_out, n_in, vectors, **{**LOGIC, **kw})
+
+
+def test_logic_unit_streams_at_its_bandwidth_scale() -> None:
+    # 16 x 1024 BF16 = 32 KiB = 32 pages, 1024 columns: input 64 bursts x 2 = 128 cycles; stream 1024 x 2 / 4 = 512
+    # (ACTs every max(tRRD_S 4, tFAW/4 7.5) = 232.5 and 256 MACs/cycle = 64 cycles hide behind it); + tRCD;
+    # one 32 B burst of partial sums
+    t, c = _logic_run(16, 1024)
+    assert t == pytest.approx((128 + 512 + 14 + 2) * 1e-9)
+    assert (c[0], c[1], c[2], c[3], c[5]) == (32, 1024, 32768, 2048 + 32, 16 * 1024)
+
+
+def test_logic_unit_is_limited_by_the_activate_rate() -> None:
+    # tFAW 100: one ACT per 25 cycles, 31 gaps = 775 cycles > the 512-cycle stream
+    t, _ = _logic_run(16, 1024, tFAW=100)
+    assert t == pytest.approx((128 + 775 + 14 + 2) * 1e-9)
+
+
+def test_logic_unit_is_limited_by_its_macs() -> None:
+    # 64 vectors: 16 x 1024 x 64 / 256 = 4096 MAC cycles; input 131072 B = 4096 bursts; output 2048 B = 64 bursts
+    t, _ = _logic_run(16, 1024, 64)
+    assert t == pytest.approx((8192 + 4096 + 14 + 128) * 1e-9)
+
+
+def test_logic_unit_stalls_for_refresh() -> None:
+    # 654 cycles of work with a refresh due at 300 and 600 (tRFC 50 each): 754, then the read-out
+    t, c = _logic_run(16, 1024, tREFI=300, tRFC=50)
+    assert t == pytest.approx((654 + 100 + 2) * 1e-9) and c[4] == 2

@@ -1,57 +1,14 @@
-"""PIM beside an xPU: logic-die units (Duplex), weights in the host's memory (AttAcc), op/B dispatch, expert
-co-processing, input buffers, PIM energy, and the bad input these add."""
+"""PIM beside an xPU: logic-die units (Duplex; their kernel timelines are in test_pim.py), weights in the host's
+memory (AttAcc), op/B dispatch, expert co-processing, input buffers, PIM energy, and the bad input these add."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from accelsim.config import load_hardware
 from accelsim.errors import AccelsimError, CapacityError, ConfigError, MappingError
-from accelsim.kernels.pim import N_COUNTS, PARAM_NAMES, pim_gemv
 from accelsim.simulate import simulate
 from accelsim.workload import Scenario
-
-# one channel with 32 banks of 1 KB pages, 32 B columns, a logic-die unit of 256 MACs reading 4 columns per tCCD_S
-LOGIC = {"channels": 1, "banks": 32, "bankgroups": 4, "page_bytes": 1024, "column_bytes": 32, "tCK_s": 1e-9,
-         "tRCD": 14, "tRP": 14, "tRAS": 34, "tRTP": 5, "tCCD_L": 4, "tCCD_S": 2, "tRRD_S": 4, "tRRD_L": 6,
-         "tFAW": 30, "tREFI": 1 << 40, "tRFC": 350, "macs_per_bank": 256, "mac_cycles_per_dram_cycle": 1.0,
-         "all_bank_act": 0, "partial_sum_bytes": 2, "input_bytes": 2, "level": 1, "bandwidth_scale": 4.0,
-         "banks_per_unit": 1}
-
-
-def _logic(n_out: int, n_in: int, vectors: int = 1, **kw: float) -> tuple[float, np.ndarray]:
-    p = np.array([{**LOGIC, **kw}[n] for n in PARAM_NAMES], dtype=np.float64)
-    c = np.zeros(N_COUNTS)
-    return pim_gemv(n_out, n_in, 16, vectors, p, c), c
-
-
-def test_logic_unit_streams_at_its_bandwidth_scale() -> None:
-    # 16 x 1024 BF16 = 32 KiB = 32 pages, 1024 columns: input 64 bursts x 2 = 128 cycles; stream 1024 x 2 / 4 = 512
-    # (ACTs every max(tRRD_S 4, tFAW/4 7.5) = 232.5 and 256 MACs/cycle = 64 cycles hide behind it); + tRCD;
-    # one 32 B burst of partial sums
-    t, c = _logic(16, 1024)
-    assert t == pytest.approx((128 + 512 + 14 + 2) * 1e-9)
-    assert (c[0], c[1], c[2], c[3], c[5]) == (32, 1024, 32768, 2048 + 32, 16 * 1024)
-
-
-def test_logic_unit_is_limited_by_the_activate_rate() -> None:
-    # tFAW 100: one ACT per 25 cycles, 31 gaps = 775 cycles > the 512-cycle stream
-    t, _ = _logic(16, 1024, tFAW=100)
-    assert t == pytest.approx((128 + 775 + 14 + 2) * 1e-9)
-
-
-def test_logic_unit_is_limited_by_its_macs() -> None:
-    # 64 vectors: 16 x 1024 x 64 / 256 = 4096 MAC cycles; input 131072 B = 4096 bursts; output 2048 B = 64 bursts
-    t, _ = _logic(16, 1024, 64)
-    assert t == pytest.approx((8192 + 4096 + 14 + 128) * 1e-9)
-
-
-def test_logic_unit_stalls_for_refresh() -> None:
-    # 654 cycles of work with a refresh due at 300 and 600 (tRFC 50 each): 754, then the read-out
-    t, c = _logic(16, 1024, tREFI=300, tRFC=50)
-    assert t == pytest.approx((654 + 100 + 2) * 1e-9) and c[4] == 2
-
 
 def test_attacc_runs_weights_on_the_gpu_and_attention_in_the_banks() -> None:
     r = simulate("attacc", "llama2-7b", Scenario(4, 256, 4))
