@@ -207,19 +207,24 @@ class PimConfig:
         """The parameters of accelsim.kernels.pim in its PARAM_NAMES order."""
         d, t, u = self.dram.derive(), self.dram.timing, self.memory.pim
         rcd = t.tRCDRD if (d.gddr or d.hbm) else t.tRCD
-        bpu = u.banks_per_unit
-        return (self.pim_channels, d.banks * d.ranks // bpu, d.bankgroups, d.page_bytes * bpu, d.request_bytes,
-                d.tCK_ns * 1e-9, rcd,
-                t.tRP, t.tRAS, t.tRTP, u.column_cycles or t.tCCD_L, max(t.tCCD_S, d.burst_cycle), t.tRRD_S, t.tRRD_L, t.tFAW, t.tREFI,
-                t.tRFC, u.macs_per_bank if u.level == "bank" else u.macs_per_channel, u.clock * d.tCK_ns * 1e-9,
+        # a unit per bank pair reads the pair's two rows in turn: the kernel sees one unit with a double page
+        return (self.pim_channels, self.units_per_channel, d.bankgroups, d.page_bytes * u.banks_per_unit,
+                d.request_bytes, d.tCK_ns * 1e-9, rcd, t.tRP, t.tRAS, t.tRTP, u.column_cycles or t.tCCD_L,
+                max(t.tCCD_S, d.burst_cycle), t.tRRD_S, t.tRRD_L, t.tFAW, t.tREFI, t.tRFC, u.macs_per_bank if u.level == "bank" else u.macs_per_channel, u.clock * d.tCK_ns * 1e-9,
                 1.0 if u.all_bank_activate else 0.0, u.partial_sum_bytes, u.input_bytes,
-                0.0 if u.level == "bank" else 1.0, u.bandwidth_scale, bpu)
+                0.0 if u.level == "bank" else 1.0, u.bandwidth_scale, u.banks_per_unit)
+
+    @property
+    def units_per_channel(self) -> int:
+        """Bank-level MAC units per channel (every ``banks_per_unit`` banks of every rank share one)."""
+        d = self.dram.derive()
+        return d.banks * d.ranks // self.memory.pim.banks_per_unit
 
     @property
     def pim_peak_flops(self) -> float:
         """FLOP/s of all PIM units together (2 per MAC)."""
-        d, u = self.dram.derive(), self.memory.pim
-        per_ch = u.macs_per_bank * (d.banks * d.ranks // u.banks_per_unit) if u.level == "bank" else u.macs_per_channel
+        u = self.memory.pim
+        per_ch = u.macs_per_bank * self.units_per_channel if u.level == "bank" else u.macs_per_channel
         return 2.0 * per_ch * self.pim_channels * u.clock
 
     @property
@@ -230,7 +235,7 @@ class PimConfig:
         if u.level == "logic":
             per_ch = u.bandwidth_scale * d.request_bytes / max(t.tCCD_S, d.burst_cycle)
         else:
-            per_ch = d.banks * d.ranks // u.banks_per_unit * d.request_bytes / (u.column_cycles or t.tCCD_L)
+            per_ch = self.units_per_channel * d.request_bytes / (u.column_cycles or t.tCCD_L)
         return self.pim_channels * per_ch / (d.tCK_ns * 1e-9)
 
     @property
