@@ -16,6 +16,8 @@ or as a GEMM on the host, the engine's PIM model decides (``dispatch``, ``coproc
 
 from __future__ import annotations
 
+import math
+
 from ..config.formats import format_info
 from ..errors import CapacityError, MappingError
 from ..workload.graph import Graph, Op
@@ -50,22 +52,23 @@ class PimCompiler(FlashCompiler):
         host = self.hw.host.memory
         # where each part lives: the weights in the host's memory when it has one; the KV cache in the PIM DRAM
         # when attention runs there (or when the host has no memory of its own)
-        in_pim = (0.0 if host is not None else weights) + (kv if self.hw.attention == "pim" or host is None else 0.0)
-        in_host = (weights if host is not None else 0.0) + (kv if host is not None and self.hw.attention == "host"
-                                                             else 0.0)
+        weights_in_host = host is not None
+        kv_in_pim = self.hw.attention == "pim" or not weights_in_host
+        in_pim = (0.0 if weights_in_host else weights) + (kv if kv_in_pim else 0.0)
+        in_host = (weights + (0.0 if kv_in_pim else kv)) if weights_in_host else 0.0
         if in_pim > plan["dram_capacity_bytes"]:
-            what = (f"{weights / g:.2f} GiB weights + " if host is None else "") + f"{kv / g:.2f} GiB KV cache"
+            what = ("" if weights_in_host else f"{weights / g:.2f} GiB weights + ") + f"{kv / g:.2f} GiB KV cache"
             raise CapacityError(
                 f"{graph.model} needs {in_pim / g:.2f} GiB in the PIM DRAM ({what} for {batch} x {max_tokens} "
                 f"tokens) but {self.hw.name}'s PIM DRAM holds {plan['dram_capacity_bytes'] / g:.2f} GiB "
                 f"({self.hw.pim_channels} channels)", key_path="memory.stacks",
                 hint="use more stacks or PIM channels, a denser DRAM preset, narrower weights, fewer tokens or a smaller model")
-        if host is None:
-            self._check_bank_share(graph, kv if self.hw.attention == "pim" else 0.0)
-        if host is not None and in_host > host.capacity:
+        if not weights_in_host:
+            self._check_bank_share(graph, kv if kv_in_pim else 0.0)
+        elif in_host > host.capacity:
             raise CapacityError(
                 f"{graph.model} needs {in_host / g:.2f} GiB in the host's memory ({weights / g:.2f} GiB weights"
-                + (f" + {kv / g:.2f} GiB KV cache" if self.hw.attention == "host" else "")
+                + ("" if kv_in_pim else f" + {kv / g:.2f} GiB KV cache")
                 + f") but {self.hw.name}'s host memory holds {host.capacity / g:.2f} GiB",
                 key_path="host.memory.capacity",
                 hint="use a host with more memory, narrower weights or a smaller model")
@@ -122,10 +125,8 @@ class PimCompiler(FlashCompiler):
             if t.role != "weight" or len(t.shape) < 2:
                 continue
             *lead, k, n = t.shape
-            matrices = 1
-            for x in lead:
-                matrices *= x
-            share += matrices * -(-(-(-n // ch)) // banks) * -(-(k * t.bits_per_dense_element) // 8)
+            rows_per_bank = math.ceil(math.ceil(n / ch) / banks)
+            share += math.prod(lead) * rows_per_bank * math.ceil(k * t.bits_per_dense_element / 8)
         bank = float(d.rows * d.page_bytes)
         if share > bank:
             raise MappingError(
