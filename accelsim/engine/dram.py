@@ -91,10 +91,8 @@ class DramDevice:
         rk = rows[:, nst:nst + 2 * r].reshape(-1, r, 2)
         out["rank_active_cycles"] = rk[:, :, 0].sum(axis=1)
         out["rank_idle_cycles"] = rk[:, :, 1].sum(axis=1)
-        e_act, e_rd, e_wr, e_ref, e_refb, e_act_stb, e_pre_stb = self.d.energy_pj
-        dramsim3 = (out["act"] * e_act + out["read_cmds"] * e_rd + out["write_cmds"] * e_wr
-                    + out["ref"] * e_ref + out["refb"] * e_refb
-                    + out["rank_active_cycles"] * e_act_stb + out["rank_idle_cycles"] * e_pre_stb)
+        dramsim3 = command_energy(self.d, out["act"], out["read_cmds"], out["write_cmds"], out["ref"], out["refb"],
+                                  out["rank_active_cycles"], out["rank_idle_cycles"])
         out["energy_dramsim3"] = dramsim3
         out["energy_pj"] = dramsim3 * self.d.tCK_ns
         return out
@@ -412,9 +410,16 @@ class DramMemory:
         standby cycles in between (pJ): computed from the integer counts, so a block's energy does not depend
         on how much was counted before it."""
         out = {k: c1[k] - c0[k] for k in c1 if k != "_energy_rows"}
-        e = (c1["_energy_rows"] - c0["_energy_rows"]).astype(np.float64)
-        out["energy_pj"] = np.asarray(self.d.energy_pj, dtype=np.float64) @ e * self.d.tCK_ns
+        out["energy_pj"] = command_energy(self.d, *(c1["_energy_rows"] - c0["_energy_rows"])) * self.d.tCK_ns
         return out
+
+
+def command_energy(d: DramDerived, act: np.ndarray, read_cmds: np.ndarray, write_cmds: np.ndarray, ref: np.ndarray,
+                   refb: np.ndarray, rank_active_cycles: np.ndarray, rank_idle_cycles: np.ndarray) -> np.ndarray:
+    """DRAMsim3's energy per channel (V x mA x cycles) of these command counts and rank standby cycles."""
+    e_act, e_rd, e_wr, e_ref, e_refb, e_act_stb, e_pre_stb = d.energy_pj
+    return (act * e_act + read_cmds * e_rd + write_cmds * e_wr + ref * e_ref + refb * e_refb
+            + rank_active_cycles * e_act_stb + rank_idle_cycles * e_pre_stb)
 
 
 @dataclass
