@@ -123,31 +123,3 @@ def test_engine_runs_are_deterministic(toy) -> None:  # type: ignore[no-untyped-
     a, b = run(toy, prog), run(toy, prog)
     assert a.phases[0].duration_ps == b.phases[0].duration_ps
     np.testing.assert_array_equal(a.totals()["unit_busy_ps"], b.totals()["unit_busy_ps"])
-
-
-def _numbers(r):  # type: ignore[no-untyped-def]
-    import json
-
-    d = json.loads(json.dumps(r.__dict__, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
-    d.pop("sim_wall_s", None)
-    return d
-
-
-@pytest.mark.parametrize("fidelity", ["cycle", "exact"])
-def test_outcomes_shared_across_engines_give_a_fresh_engines_numbers(fidelity: str) -> None:
-    # two design points whose prefills differ only in the LM head's GEMV (the MV engine's width): the second
-    # takes the first's recorded prefill blocks, and every number it reports equals a run from a clean process
-    from accelsim.engine.core import _SHARED, clear_shared
-    from accelsim.simulate import simulate
-    from accelsim.workload import Scenario
-
-    other = {"compute.matrix_engine.mv_parallelism.n": 32}
-    sc = Scenario(1, 100, 6)
-    clear_shared()
-    alone = _numbers(simulate("vhk158-flightllm", "gpt2-small", sc, fidelity=fidelity, hw_overrides=other))
-    clear_shared()
-    simulate("vhk158-flightllm", "gpt2-small", sc, fidelity=fidelity)
-    before = len(_SHARED)
-    shared = _numbers(simulate("vhk158-flightllm", "gpt2-small", sc, fidelity=fidelity, hw_overrides=other))
-    assert len(_SHARED) - before < before  # most prefill blocks came from the first run, few were recorded anew
-    assert shared == alone

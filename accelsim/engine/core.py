@@ -13,16 +13,11 @@ the recorded outcome is replayed instead of re-simulated; ``fidelity="exact"`` t
 bandwidth model the state is exact and both give identical numbers (tested). With cycle-level DRAM the
 state is "idle memory" plus the refresh phase within a tolerance (REFRESH_PHASE_TOLERANCE; see
 engine/dram.py for what the replay keeps), and the tests bound the difference to exact.
-
-Across engines in one process (a sweep worker), the first phase's simulated blocks are shared under a hash of
-the engine's configuration and its whole block history (see ``_SHARED``): exact, since equal history means
-equal state, and a point's numbers never depend on what ran before it in the process.
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 from typing import Generator, Iterable
 
 import numpy as np
@@ -33,7 +28,7 @@ from ..config.hardware import HardwareConfig
 from .registry import COMPUTE_MODELS, MEMORY_MODELS
 from .runstats import Outcome, PhaseStats, RunStats
 
-__all__ = ["Engine", "FIDELITIES", "clear_shared"]
+__all__ = ["Engine", "FIDELITIES"]
 
 FIDELITIES = ("cycle", "exact")
 
@@ -43,19 +38,6 @@ FIDELITIES = ("cycle", "exact")
 # about as much). Memories without refresh report phase 0 and always match.
 REFRESH_PHASE_TOLERANCE = 0.01
 REFRESH_PHASE_FLOOR = 0.0
-
-# Exact reuse across engines in one process (a sweep's worker): the first phase's simulated blocks are kept
-# under a hash of the engine's configuration and of every block run before them (content, durations, region
-# addresses), so that an engine whose whole history so far is identical (another design point whose prefill
-# differs only in what comes later, e.g. the LM head's GEMV) takes the recorded outcome instead of simulating
-# it again. Equal history means equal state, so the numbers are the ones the engine would have computed.
-SHARED_CAPACITY = 4096
-_SHARED: dict[bytes, tuple[Outcome, int]] = {}
-
-
-def clear_shared() -> None:
-    """Forget the outcomes shared across engines (tests use it to compare runs from a clean process state)."""
-    _SHARED.clear()
 
 
 class Engine:
@@ -83,9 +65,6 @@ class Engine:
         self._t = 0  # virtual time: env.now plus replayed blocks not yet turned into a SimPy timeout
         self._memo: dict[tuple[str, bytes], tuple[list[int], list[int], list[float]]] = {}
         self._block_cache: dict[str, tuple] = {}
-        # the history hash of the shared cache: everything the simulation depends on besides the blocks
-        self._history = hashlib.sha1(repr((units, fidelity, self.period_ps, self.barrier_ps, self.event_driven,
-                                           hw.mapping.weight_memory, mem_cfg)).encode()).digest()
 
     # ------------------------------------------------------------------------------------------ driver
     def run(self, phases: Iterable[tuple[str, Program]]) -> RunStats:
@@ -105,14 +84,8 @@ class Engine:
             base = np.asarray(prog.region_base or (0, 0, 0, 0), dtype=np.int64)
             stride = np.asarray(prog.region_stride or (0, 0, 0, 0), dtype=np.int64)
             blocks, runs = prog.blocks, ph.runs
-            first_phase = not st.phases
             for bi, layer in prog.sequence.tolist():
                 blk = blocks[bi]
-                region = base + layer * stride
-                if first_phase:
-                    history = self._history = hashlib.sha1(
-                        self._history + blk.key.encode() + "|".join(blk.op_names).encode() + self._prepare(blk)[3]
-                        + region.tobytes()).digest()
                 oid = None
                 if reuse:
                     t = self._t
@@ -120,25 +93,10 @@ class Engine:
                     phase = refresh_phase(t)
                     oid = lookup(skey, phase)
                 if oid is None:
-                    shared = _SHARED.get(history) if first_phase else None
-                    if shared is not None:
-                        # another engine with this exact history simulated the block: take its outcome
-                        o, events = shared
-                        st.outcomes.append(o)
-                        oid = len(st.outcomes) - 1
-                        self._t += o.duration_ps
-                        restore(o.mem_end_state, self._t)
-                        st.events += events
-                    else:
-                        if self._t > env.now:
-                            yield env.timeout(self._t - env.now)
-                        events0 = st.events
-                        oid = yield from self._simulate(blk, region)
-                        self._t = env.now
-                        if first_phase:
-                            if len(_SHARED) >= SHARED_CAPACITY:
-                                del _SHARED[next(iter(_SHARED))]
-                            _SHARED[history] = (st.outcomes[oid], st.events - events0)
+                    if self._t > env.now:
+                        yield env.timeout(self._t - env.now)
+                    oid = yield from self._simulate(blk, base + layer * stride)
+                    self._t = env.now
                     if self.reuse:
                         self._remember(skey, phase, oid)
                     st.blocks_simulated += 1
@@ -203,19 +161,18 @@ class Engine:
         cached = self._block_cache.get(blk.key)
         if cached is None:
             tr = blk.trace
-            dur_arr = np.asarray(self.compute.durations(tr), dtype=np.int64)
-            dur = dur_arr.tolist()
+            dur = self.compute.durations(tr).tolist()
             cols = {f: tr[f].tolist() for f in ("opcode", "unit", "dep0", "dep1", "dep2", "bytes", "chan_lo", "chan_n",
                                                 "chan_stride", "path", "region", "addr", "macs")}
             units = tr["unit"]
             per_unit = [np.nonzero(units == u)[0].tolist() for u in range(len(self.units))]
-            cached = (cols, dur, per_unit, hashlib.sha1(dur_arr.tobytes()).digest())
+            cached = (cols, dur, per_unit)
             self._block_cache[blk.key] = cached
         return cached
 
     def _simulate(self, blk: Block, region_addr: np.ndarray) -> Generator:
         env, mem, st = self.env, self.memory, self.stats
-        cols, dur, per_unit, _ = self._prepare(blk)
+        cols, dur, per_unit = self._prepare(blk)
         n_units = len(self.units)
         t0 = env.now
         counters0 = mem.counters() if self._fresh_counters else {k: v.copy() for k, v in mem.counters().items()}
