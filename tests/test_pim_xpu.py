@@ -109,6 +109,9 @@ def test_a_run_reports_energy_per_phase_and_per_token() -> None:
     ({"energy.cell": "-1 pJ/bit"}, "energy.cell"),
     ({"dispatch": "random"}, "dispatch"),
     ({"memory.pim.banks_per_unit": 3}, "memory.pim.banks_per_unit"),
+    ({"memory.pim.macs_per_bank": 0}, "memory.pim.macs_per_bank"),
+    ({"memory.stacks": 0}, "memory.stacks"),
+    ({"memory.pim.mac_per_bank": 16}, "memory.pim.mac_per_bank"),
 ])
 def test_bad_pim_unit_and_energy_settings_name_their_key(overrides: dict, key: str) -> None:
     with pytest.raises(ConfigError) as exc:
@@ -165,3 +168,9 @@ def test_a_unit_per_bank_pair_halves_the_units_and_their_bandwidth() -> None:
     # (ACT, tRCD, PRE, tRP) where single-bank units pay one per row
     assert 1.3 * a.decode_s < b.decode_s < 2 * a.decode_s
     assert b.sim["pim"]["decode"]["acts"] == pytest.approx(a.sim["pim"]["decode"]["acts"], rel=0.05)
+
+
+def test_a_host_memory_of_zero_bytes_is_refused() -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_hardware("attacc", {"host.memory.capacity": "0 GiB"})
+    assert exc.value.key_path == "host.memory.capacity" and "greater than zero" in exc.value.message
