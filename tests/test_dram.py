@@ -319,7 +319,8 @@ def test_channel_classes_are_exact() -> None:
 
 def test_dram_reuse_stays_close_to_exact_simulation() -> None:
     """fidelity 'cycle' replays recorded blocks across refresh phases (engine.core.REFRESH_PHASE_TOLERANCE:
-    each refresh misplaced by at most 1 % of its block); 'exact' simulates every block."""
+    each refresh misplaced by at most 1 % of its block; a refresh-free recording at any refresh-free start);
+    'exact' simulates every block."""
     from accelsim.simulate import simulate
     from accelsim.workload import Scenario
 
@@ -327,6 +328,7 @@ def test_dram_reuse_stays_close_to_exact_simulation() -> None:
     a = simulate("vhk158-flightllm", "gpt2-small", sc, fidelity="cycle")
     b = simulate("vhk158-flightllm", "gpt2-small", sc, fidelity="exact")
     assert a.sim["blocks_reused"] > 0 and b.sim["blocks_reused"] == 0
+    assert 0 < a.sim["blocks_reused_refresh_free"] < a.sim["blocks_reused"]  # the refresh-free rule is used
     assert a.bytes == b.bytes and a.instructions == b.instructions and a.macs == b.macs
     assert abs(a.prefill_s / b.prefill_s - 1) <= 0.01
     assert abs(a.decode_s / b.decode_s - 1) <= 0.01
@@ -403,3 +405,64 @@ def test_cli_dram_json_contract(tmp_path: Path) -> None:
     assert out["cycles"] == res.cycles and out["act_count"] == res.act_count
     proc = run_cli("dram", "--standard", "HBM2E", "--trace", str(p), "--json")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_refresh_free_block_does_not_depend_on_the_refresh_phase() -> None:
+    """engine.core replays a block recorded from a restored state at any start that refresh_window says no
+    refresh touches. From the same restored state the same accesses give the same relative times and counters
+    at two such starts far apart in the refresh interval; where a due point falls inside, they differ (and the
+    window says so)."""
+    mem_cfg = load_hardware("vhk158-flightllm").memories["hbm"]
+    n = mem_cfg.channels
+    # a state to restore: what some reads and writes leave behind
+    warm = DramMemory("hbm", mem_cfg)
+    env = simpy.Environment()
+    warm.attach(env)
+
+    def w():  # type: ignore[no-untyped-def]
+        _, d1 = warm.access(env.now, 0, n, 1, 1 << 18, False, 0, 0)
+        _, d2 = warm.access(env.now, 0, 4, 8, 1 << 14, True, 0, 1 << 24)
+        yield d1
+        yield d2
+
+    env.process(w())
+    env.run()
+    rel = warm.snapshot(env.now)
+    interval = warm.d.refresh_interval
+    tck_ps = warm.tck_fs // 1000
+    assert tck_ps * 1000 == warm.tck_fs  # whole picoseconds per cycle: a start on a cycle edge is exact
+
+    def block(start_cycle: int):  # type: ignore[no-untyped-def]
+        t0 = start_cycle * tck_ps
+        mem = DramMemory("hbm", mem_cfg)
+        env = simpy.Environment(initial_time=t0)
+        mem.attach(env)
+        mem.restore(rel, t0)
+        window = mem.refresh_window(t0)
+        out: list[int] = []
+
+        def proc():  # type: ignore[no-untyped-def]
+            _, d1 = mem.access(env.now, 0, n, 1, 1 << 17, False, 0, 1 << 20)
+            _, d2 = mem.access(env.now, 0, 4, 8, 1 << 12, True, 0, 1 << 24)
+            out.append((yield d1) - t0)
+            out.append((yield d2) - t0)
+            yield env.timeout(2000)
+
+        env.process(proc())
+        env.run()
+        mem.snapshot(env.now)
+        c = mem.counters()
+        return window, env.now - t0, out, {k: v.tolist() for k, v in c.items() if not k.startswith("_")}
+
+    wa, da, ta, ca = block(10 * interval + interval // 4)
+    wb, db, tb, cb = block(37 * interval + interval // 2)
+    assert da < wa and db < wb  # both refresh-free
+    assert (da, ta, ca) == (db, tb, cb)
+    assert sum(ca["ref"]) == 0
+    # a due point inside the block: the window is too short, and the refresh shows
+    wc, dc, tc, cc = block(12 * interval - da // (2 * tck_ps))
+    assert wc <= dc
+    assert sum(cc["ref"]) > 0 and (tc, cc) != (ta, ca)
+    # just after a due point (its refresh may still run) the window is closed
+    wd = block(20 * interval + 5)[0]
+    assert wd == 0

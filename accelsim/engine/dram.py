@@ -163,6 +163,11 @@ class DramMemory:
         self._rb = int(self.d.request_bytes)
         self._ref_interval = self.d.refresh_interval
         self._ref_interval_ps = self._ps(self._ref_interval)
+        # cycles after a due point by which its refresh has surely finished: the row cycle and write recovery
+        # of a bank that must be closed first, its precharge, then the refresh itself
+        t = cfg.dram_config.timing
+        self._ref_guard = (self.d.tRC + self.d.write_delay + self.d.burst_cycle + t.tWR + t.tRP
+                           + max(self.d.tRFC, self.d.tRFCb))
         self._chan_cache: dict[tuple[int, int, int], np.ndarray] = {}
         # channel classes: rep[c] is the simulated channel whose state channel c shares
         # partitions are interned: _pid names the current one, and an access's effect on a partition (the
@@ -369,6 +374,27 @@ class DramMemory:
         """(time since the last refresh due point, refresh interval), in ps."""
         interval, tck = self._ref_interval, self.tck_fs
         return ((-(-(now_ps * 1000) // tck)) % interval * tck + 999) // 1000, self._ref_interval_ps
+
+    def refresh_window(self, now_ps: int) -> int:
+        """How long (ps) a block starting at ``now_ps`` may last with no refresh touching it; 0 if one may.
+
+        No refresh touches the block when none is queued or under way in a simulated channel, the last due
+        point lies at least ``_ref_guard`` cycles back (the longest a due refresh takes to finish: close a
+        just-written row, precharge, refresh), and the block's last memory cycle comes before the next due
+        point. Such a block's outcome does not depend on where in the refresh interval it starts: the
+        refresh schedule enters the kernel only through the due points (engine.core uses this to replay a
+        refresh-free recording at any refresh-free phase)."""
+        c0 = self._cycle(now_ps)
+        interval = self._ref_interval
+        last = c0 // interval * interval
+        if c0 - last < self._ref_guard:
+            return 0
+        if self._deferred is None:
+            och, r, S = self._o["O_CH"], self._reps, self.S
+            if ((S[r, och + K.F_REFN] != 0) | (S[r, och + K.F_INREF] != 0)).any():
+                return 0
+        # the block's end must fall in a cycle before last + interval - 1 (one cycle of margin)
+        return max(0, self._ps(last + interval - 2) - now_ps)
 
     def snapshot(self, now_ps: int) -> np.ndarray:
         return self._canonical(self._settle(now_ps))

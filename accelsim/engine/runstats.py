@@ -45,6 +45,7 @@ class RunStats:
     phases: list[PhaseStats] = field(default_factory=list)
     blocks_simulated: int = 0
     blocks_reused: int = 0
+    blocks_reused_refresh_free: int = 0  # of blocks_reused: by the refresh-free rule (engine.core)
     events: int = 0
     timeline: list[tuple[str, str, str, int, int, int]] | None = None  # (phase, op, unit, start, dur, busy)
 
@@ -58,24 +59,40 @@ class RunStats:
             "unit_busy_ps": np.zeros(n_u, np.int64), "unit_instructions": np.zeros(n_u, np.int64),
             "unit_macs": np.zeros(n_u, np.int64), "duration_ps": 0,
         }
-        runs: dict[int, int] = {}
-        for ph in self.phases:
-            if phase_prefix is not None and not ph.label.startswith(phase_prefix):
-                continue
-            acc["duration_ps"] = int(acc["duration_ps"]) + ph.duration_ps
-            for (oid, _name), count in ph.runs.items():
-                runs[oid] = runs.get(oid, 0) + count
-        if not runs:
+        sel = [i for i, ph in enumerate(self.phases) if phase_prefix is None or ph.label.startswith(phase_prefix)]
+        acc["duration_ps"] = sum(self.phases[i].duration_ps for i in sel)
+        if not sel or not self.outcomes:
             return acc
-        oids = sorted(runs)
-        weight = np.array([runs[o] for o in oids], np.int64)
-        outs = [self.outcomes[o] for o in oids]
+        runs, stacked = self._summed()
+        oids = np.concatenate([runs[i][0] for i in sel])
+        if not oids.size:
+            return acc
+        weight = np.bincount(oids, np.concatenate([runs[i][1] for i in sel]),
+                             minlength=len(self.outcomes)).astype(np.int64)
         # one weighted sum per counter over the distinct outcomes (blocks run many times share one outcome)
-        for key in ("unit_busy_ps", "unit_instructions", "unit_macs"):
-            acc[key] = weight @ np.stack([getattr(o, key) for o in outs])
-        for key in outs[0].mem:
-            acc["mem." + key] = weight @ np.stack([o.mem[key] for o in outs])
+        for key, mat in stacked.items():
+            acc[key] = weight @ mat
         return acc
+
+    def _summed(self) -> tuple[list[tuple[np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
+        """Each phase's outcomes and their run counts, and every counter stacked over the outcomes (outcomes
+        x width), computed once for the phases and outcomes recorded so far."""
+        key = (len(self.phases), len(self.outcomes))
+        cached = getattr(self, "_sums", None)
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        runs = []
+        for ph in self.phases:
+            agg: dict[int, int] = {}
+            for (oid, _name), count in ph.runs.items():
+                agg[oid] = agg.get(oid, 0) + count
+            runs.append((np.fromiter(agg.keys(), np.int64, len(agg)), np.fromiter(agg.values(), np.float64, len(agg))))
+        outs = self.outcomes
+        stacked = {k: np.stack([getattr(o, k) for o in outs]) for k in ("unit_busy_ps", "unit_instructions", "unit_macs")}
+        for k in outs[0].mem:
+            stacked["mem." + k] = np.stack([o.mem[k] for o in outs])
+        self._sums = (key, runs, stacked)
+        return runs, stacked
 
     def op_time_ps(self, phase_prefix: str | None = None) -> dict[str, int]:
         """Time spent in each block (op name), summed over runs."""

@@ -213,6 +213,7 @@ def build_result(stats: Any, *, device: str, workload: str, batch: int, prompt: 
         instructions=instr, macs=int(tot["unit_macs"].sum()), breakdown_s=breakdown, formats=formats,
         sim_wall_s=wall_s,
         sim={"blocks_simulated": stats.blocks_simulated, "blocks_reused": stats.blocks_reused,
+             "blocks_reused_refresh_free": stats.blocks_reused_refresh_free,
              "simpy_events": stats.events, "instructions_executed": instructions_total},
         counters=stats.counters(),
     )
