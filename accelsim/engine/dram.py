@@ -12,7 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from simpy.events import Event
+from simpy.events import NORMAL, Event
+
+#: SimPy priority of the DRAM process's wake-ups: after every URGENT (0) and NORMAL (1) event due at that time
+LATE = 2
+
+
+def _later(env, schedule, delay: int) -> Event:  # type: ignore[no-untyped-def]
+    """An event that fires ``delay`` ps from now at LATE priority."""
+    ev = Event(env)
+    ev._ok = True
+    ev._value = None
+    schedule(ev, LATE, delay)
+    return ev
 
 from ..config.dram import DramConfig, DramDerived
 from ..kernels import dram as K
@@ -312,38 +324,45 @@ class DramMemory:
         self._bytes_due.clear()
 
     def _run(self):  # type: ignore[no-untyped-def]
+        """The controllers' SimPy process. It resumes at LATE priority, after every other event due at the same
+        time (those may register accesses that the cycles from now on must see), runs the kernel up to the next
+        engine event or the first acceptance/completion, schedules those as events at that time, and sleeps
+        until then."""
         env = self.env
         big = np.int64(1) << np.int64(62)
         inf = float("inf")
         p, T, S, strm, chs, tags, G, events = self.p, self.T, self.S, self.strm, self.chs, self.tags, self.G, self.events
         pending, free_tags, tck = self._pending, self._free_tags, self.tck_fs
-        step, peek, timeout = K.mem_step, env.peek, env.timeout
+        step, peek, schedule = K.mem_step, env.peek, env.schedule
         while True:
             if not pending:
                 self._wake = Event(env)
                 yield self._wake
                 self._wake = None
+                yield _later(env, schedule, 0)  # let everything else due now register first
             nxt = peek()
-            if nxt <= env.now:
-                yield timeout(0)  # let everything else due now register first
+            if nxt <= env.now:  # only another LATE event can be due now
+                yield _later(env, schedule, 0)
                 continue
             until = big if nxt == inf else -(-(int(nxt) * 1000) // tck)
             n = step(p, T, S, strm, chs, tags, G, until, events, self._reps)
-            t = (int(G[0]) * tck + 999) // 1000
             now = env.now
-            if t > now:
-                yield timeout(t - now)
-                now = env.now
+            t = (int(G[0]) * tck + 999) // 1000
+            delay = t - now if t > now else 0
             if n:
                 for tag, kind, cyc in events[:n].tolist():
                     acc, done = pending[tag]
                     if kind == 1:
                         ps = (cyc * tck + 999) // 1000
-                        acc.succeed(ps if ps > now else now)
+                        ev, v = acc, (ps if ps > t else t)
                     else:
-                        done.succeed((cyc * tck + 999) // 1000)
+                        ev, v = done, (cyc * tck + 999) // 1000
                         del pending[tag]
                         free_tags.append(tag)
+                    ev._ok = True
+                    ev._value = v
+                    schedule(ev, NORMAL, delay)
+            yield _later(env, schedule, delay)
 
     # ------------------------------------------------------------------------------------------ reuse
     def _settle(self, now_ps: int) -> int:
