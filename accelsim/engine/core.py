@@ -110,13 +110,16 @@ class Engine:
                         # the memory holds a replayed block's end state: a block simulated from that state with
                         # no refresh touching it has the same outcome wherever it starts (see refresh_window)
                         qkey = (skey, restored)
-                        free = window(t)
                         q = quiet.get(qkey)
-                        if q is not None and outcomes[q].duration_ps < free:
-                            oid = q
-                            st.blocks_reused_refresh_free += 1
+                        if q is not None:
+                            free = window(t)
+                            if outcomes[q].duration_ps < free:
+                                oid = q
+                                st.blocks_reused_refresh_free += 1
                     if oid is None:
                         oid = lookup(skey, phase)
+                        if oid is None and qkey is not None and q is None:
+                            free = window(t)  # to know whether the simulation below is refresh-free
                 if oid is None:
                     if self._t > env.now:
                         yield env.timeout(self._t - env.now)
