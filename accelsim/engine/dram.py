@@ -14,6 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 from simpy.events import NORMAL, Event
 
+from ..config.dram import DramConfig, DramDerived
+from ..kernels import dram as K
+
+__all__ = ["kernel_params", "DramDevice", "DramMemory", "TraceResult", "replay_trace", "parse_trace"]
+
 #: SimPy priority of the DRAM process's wake-ups: after every URGENT (0) and NORMAL (1) event due at that time
 LATE = 2
 
@@ -25,11 +30,6 @@ def _later(env, schedule, delay: int) -> Event:  # type: ignore[no-untyped-def]
     ev._value = None
     schedule(ev, LATE, delay)
     return ev
-
-from ..config.dram import DramConfig, DramDerived
-from ..kernels import dram as K
-
-__all__ = ["kernel_params", "DramDevice", "DramMemory", "TraceResult", "replay_trace", "parse_trace"]
 
 
 def kernel_params(d: DramDerived, *, skip: bool = True, ignore_channel_bits: bool = False) -> tuple[np.ndarray, np.ndarray]:

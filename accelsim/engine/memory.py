@@ -3,7 +3,9 @@
 ``access`` issues one load or store and returns its start, the end of channel occupancy and the time its
 data is ready (an ``event_driven`` model returns SimPy events instead, see engine/dram.py);
 ``state_key``/``refresh_key``/``snapshot``/``restore`` let the engine reuse a recorded block outcome when a
-block starts from a memory state seen before. The cycle-accurate DRAM model implements the same interface.
+block starts from a memory state seen before. The cycle-accurate DRAM model implements the same interface,
+plus the optional ``refresh_window`` (how long a block may run from now with no refresh touching it), which
+lets the engine replay a refresh-free recording at any refresh phase (engine/core.py).
 """
 
 from __future__ import annotations
