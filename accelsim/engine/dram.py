@@ -23,12 +23,12 @@ __all__ = ["kernel_params", "DramDevice", "DramMemory", "TraceResult", "replay_t
 LATE = 2
 
 
-def _later(env, schedule, delay: int) -> Event:  # type: ignore[no-untyped-def]
-    """An event that fires ``delay`` ps from now at LATE priority."""
-    ev = Event(env)
+def _fire(ev: Event, schedule, priority: int, delay: int, value=None) -> Event:  # type: ignore[no-untyped-def]
+    """Trigger ``ev`` with ``value`` to be processed ``delay`` ps from now at ``priority`` (what SimPy's Timeout
+    does at NORMAL priority)."""
     ev._ok = True
-    ev._value = None
-    schedule(ev, LATE, delay)
+    ev._value = value
+    schedule(ev, priority, delay)
     return ev
 
 
@@ -339,10 +339,10 @@ class DramMemory:
                 self._wake = Event(env)
                 yield self._wake
                 self._wake = None
-                yield _later(env, schedule, 0)  # let everything else due now register first
+                yield _fire(Event(env), schedule, LATE, 0)  # let everything else due now register first
             nxt = peek()
             if nxt <= env.now:  # only another LATE event can be due now
-                yield _later(env, schedule, 0)
+                yield _fire(Event(env), schedule, LATE, 0)
                 continue
             until = big if nxt == inf else -(-(int(nxt) * 1000) // tck)
             n = step(p, T, S, strm, chs, tags, G, until, events, self._reps)
@@ -359,10 +359,8 @@ class DramMemory:
                         ev, v = done, (cyc * tck + 999) // 1000
                         del pending[tag]
                         free_tags.append(tag)
-                    ev._ok = True
-                    ev._value = v
-                    schedule(ev, NORMAL, delay)
-            yield _later(env, schedule, delay)
+                    _fire(ev, schedule, NORMAL, delay, v)
+            yield _fire(Event(env), schedule, LATE, delay)
 
     # ------------------------------------------------------------------------------------------ reuse
     def _settle(self, now_ps: int) -> int:

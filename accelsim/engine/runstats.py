@@ -48,6 +48,8 @@ class RunStats:
     blocks_reused_refresh_free: int = 0  # of blocks_reused: by the refresh-free rule (engine.core)
     events: int = 0
     timeline: list[tuple[str, str, str, int, int, int]] | None = None  # (phase, op, unit, start, dur, busy)
+    # totals' per-phase runs and stacked counters, for (phases, outcomes) recorded so far (see _summed)
+    _sums: tuple | None = field(default=None, repr=False, compare=False)
 
     def totals(self, phase_prefix: str | None = None) -> dict[str, np.ndarray | int]:
         """Sum of the outcome arrays over the phases whose label starts with ``phase_prefix`` (all if None).
@@ -78,7 +80,7 @@ class RunStats:
         """Each phase's outcomes and their run counts, and every counter stacked over the outcomes (outcomes
         x width), computed once for the phases and outcomes recorded so far."""
         key = (len(self.phases), len(self.outcomes))
-        cached = getattr(self, "_sums", None)
+        cached = self._sums
         if cached is not None and cached[0] == key:
             return cached[1], cached[2]
         runs = []
