@@ -329,6 +329,7 @@ def test_dram_reuse_stays_close_to_exact_simulation() -> None:
     b = simulate("vhk158-flightllm", "gpt2-small", sc, fidelity="exact")
     assert a.sim["blocks_reused"] > 0 and b.sim["blocks_reused"] == 0
     assert 0 < a.sim["blocks_reused_refresh_free"] < a.sim["blocks_reused"]  # the refresh-free rule is used
+    assert a.sim["steps_reused"] > 0 and b.sim["steps_reused"] == 0  # and whole decode steps are replayed
     assert a.bytes == b.bytes and a.instructions == b.instructions and a.macs == b.macs
     assert abs(a.prefill_s / b.prefill_s - 1) <= 0.01
     assert abs(a.decode_s / b.decode_s - 1) <= 0.01

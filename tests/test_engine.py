@@ -117,6 +117,39 @@ def test_reuse_replays_the_recorded_outcome(toy) -> None:  # type: ignore[no-unt
     assert [t[3] for t in reused.timeline] == [t[3] for t in exact.timeline]
 
 
+def test_a_repeated_program_is_replayed_as_a_whole(toy) -> None:  # type: ignore[no-untyped-def]
+    """A program (a decode step of one length bucket) that starts again from a memory state it started from
+    before is replayed whole: its time, outcome counts, end state and timeline; with the bandwidth memory
+    (exact state) that equals simulating it block by block."""
+    tr = np.zeros(2, dtype=TRACE_DTYPE)
+    for i, d in enumerate((ins(LOAD, bytes=600, chan_n=2), ins(MV, deps=(0,), rows=1, cols=7, red=1))):
+        for k, v in d.items():
+            tr[i][k] = v
+    other = Block.make(tr, ("other",), ("linear",))
+    step = Program(UNITS, (program(ins(LOAD, bytes=1000), ins(MV, deps=(0,), rows=1, cols=5, red=1)).blocks[0], other),
+                   np.array([[0, 0], [1, 0], [0, 1]], dtype=np.int64))
+    phases = [(f"decode.{i}", step) for i in range(1, 5)]
+
+    def go(fidelity: str):  # type: ignore[no-untyped-def]
+        return Engine(toy, UNITS, fidelity=fidelity, timeline=True).run(phases)
+
+    a, b = go("cycle"), go("exact")
+    assert a.steps_reused == 3 and b.steps_reused == 0
+    assert a.blocks_simulated == 2 and a.blocks_reused == 10 and b.blocks_simulated == 12
+    assert [p.duration_ps for p in a.phases] == [p.duration_ps for p in b.phases]
+    for k in ("unit_busy_ps", "mem.bytes_read", "unit_instructions", "unit_macs", "duration_ps"):
+        np.testing.assert_array_equal(a.totals("decode.3")[k], b.totals("decode.3")[k])
+        np.testing.assert_array_equal(a.totals()[k], b.totals()[k])
+    assert a.timeline == b.timeline
+    # a different program in between: each replays its own record
+    alt = Program(UNITS, (other,), np.array([[0, 0]], dtype=np.int64))
+    c = Engine(toy, UNITS, fidelity="cycle").run([("decode.1", step), ("decode.2", alt), ("decode.3", step),
+                                                  ("decode.4", alt)])
+    d = Engine(toy, UNITS, fidelity="exact").run([("decode.1", step), ("decode.2", alt), ("decode.3", step),
+                                                  ("decode.4", alt)])
+    assert c.steps_reused == 2 and [p.duration_ps for p in c.phases] == [p.duration_ps for p in d.phases]
+
+
 def test_engine_runs_are_deterministic(toy) -> None:  # type: ignore[no-untyped-def]
     prog = program(ins(LOAD, bytes=777, chan_n=2), ins(STORE, bytes=333), ins(MV, deps=(0,), rows=2, cols=3, red=5),
                    ins(SFU, deps=(2,), rows=1, cols=17, passes=1))

@@ -16,6 +16,7 @@ from simpy.events import NORMAL, Event
 
 from ..config.dram import DramConfig, DramDerived
 from ..kernels import dram as K
+from .memory import BUSY
 
 __all__ = ["kernel_params", "DramDevice", "DramMemory", "TraceResult", "replay_trace", "parse_trace"]
 
@@ -378,13 +379,13 @@ class DramMemory:
 
     def state_key(self, now_ps: int) -> bytes:
         if self._pending:
-            return b"busy" + np.int64(now_ps).tobytes()  # requests in flight: never reused
+            return BUSY + np.int64(now_ps).tobytes()  # requests in flight: never reused
         if self._deferred is None:
             och = self._o["O_CH"]
             r = self._reps
             S = self.S
             if ((S[r, och + K.F_RQN] > 0) | (S[r, och + K.F_WQN] > 0) | (S[r, och + K.F_CQT] > 0)).any():
-                return b"busy" + np.int64(now_ps).tobytes()
+                return BUSY + np.int64(now_ps).tobytes()
         return b"idle"
 
     def refresh_phase(self, now_ps: int) -> tuple[int, int]:

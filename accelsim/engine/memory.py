@@ -17,7 +17,11 @@ import numpy as np
 from ..config.hardware import MemoryConfig
 from ..kernels.memory import channel_access
 
-__all__ = ["MemoryModel", "BandwidthMemory"]
+__all__ = ["MemoryModel", "BandwidthMemory", "BUSY"]
+
+#: a state key that starts with this names a state the engine never matches again (requests in flight: the
+#: outcome of what starts there depends on the live state, not on the key)
+BUSY = b"busy"
 
 
 class MemoryModel(Protocol):

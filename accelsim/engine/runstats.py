@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Outcome", "PhaseStats", "RunStats"]
+__all__ = ["Outcome", "PhaseStats", "RunStats", "StepRecord"]
 
 
 @dataclass
@@ -33,6 +33,19 @@ class PhaseStats:
     runs: dict[tuple[int, str], int] = field(default_factory=dict)  # (outcome id, block name) -> times run
 
 
+@dataclass(frozen=True)
+class StepRecord:
+    """The recorded run of a whole program (one decode step), replayed when the program starts again from a
+    state it started from before (engine.core)."""
+
+    duration_ps: int
+    runs: dict[tuple[int, str], int]  # (outcome id, block name) -> times run, as PhaseStats.runs
+    last: int                         # outcome id of the last block: its end state is the step's
+    blocks: int                       # blocks the program ran
+    blocks_refresh_free: int          # of them, replayed by the refresh-free rule
+    line: tuple[tuple[str, int, int], ...] | None  # with a timeline: (block name, outcome id, start offset ps)
+
+
 @dataclass
 class RunStats:
     """The engine's record of a whole run: outcomes, phases in order, and how much was simulated vs reused."""
@@ -46,6 +59,7 @@ class RunStats:
     blocks_simulated: int = 0
     blocks_reused: int = 0
     blocks_reused_refresh_free: int = 0  # of blocks_reused: by the refresh-free rule (engine.core)
+    steps_reused: int = 0  # whole programs (decode steps) replayed; their blocks count in blocks_reused
     events: int = 0
     timeline: list[tuple[str, str, str, int, int, int]] | None = None  # (phase, op, unit, start, dur, busy)
     # totals' per-phase runs and stacked counters, for (phases, outcomes) recorded so far (see _summed)

@@ -163,7 +163,8 @@ class Result:
         for mem, d in self.bytes.items():
             lines.append(f"    {mem:<12}read {d['read'] / 1e9:10.3f} GB   written {d['written'] / 1e9:10.3f} GB")
         lines.append(f"  simulated in {self.sim_wall_s:.2f} s wall ({self.sim.get('blocks_simulated', 0)} blocks "
-                     f"simulated, {self.sim.get('blocks_reused', 0)} reused)")
+                     f"simulated, {self.sim.get('blocks_reused', 0)} reused; "
+                     f"{self.sim.get('steps_reused', 0)} decode steps replayed whole)")
         return "\n".join(lines)
 
 
@@ -213,7 +214,7 @@ def build_result(stats: Any, *, device: str, workload: str, batch: int, prompt: 
         instructions=instr, macs=int(tot["unit_macs"].sum()), breakdown_s=breakdown, formats=formats,
         sim_wall_s=wall_s,
         sim={"blocks_simulated": stats.blocks_simulated, "blocks_reused": stats.blocks_reused,
-             "blocks_reused_refresh_free": stats.blocks_reused_refresh_free,
+             "blocks_reused_refresh_free": stats.blocks_reused_refresh_free, "steps_reused": stats.steps_reused,
              "simpy_events": stats.events, "instructions_executed": instructions_total},
         counters=stats.counters(),
     )
