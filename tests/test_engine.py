@@ -150,6 +150,27 @@ def test_a_repeated_program_is_replayed_as_a_whole(toy) -> None:  # type: ignore
     assert c.steps_reused == 2 and [p.duration_ps for p in c.phases] == [p.duration_ps for p in d.phases]
 
 
+def test_a_repeated_layer_is_replayed_as_a_whole(toy) -> None:  # type: ignore[no-untyped-def]
+    """The blocks of one layer (consecutive entries of one layer index) that start again from a memory state
+    they started from before are replayed together; with the bandwidth memory that equals block by block."""
+    first = program(ins(LOAD, bytes=1000), ins(MV, deps=(0,), rows=1, cols=5, red=1)).blocks[0]
+    second = program(ins(LOAD, bytes=300, chan_n=2), ins(STORE, bytes=200, chan_lo=1),
+                     ins(MV, deps=(0,), rows=1, cols=9, red=1)).blocks[0]
+    seq = np.array([[b, layer] for layer in range(4) for b in (0, 1)], dtype=np.int64)
+    prog = Program(UNITS, (first, second), seq, (0, 0, 0, 0), (4096, 0, 0, 0))
+
+    def go(fidelity: str):  # type: ignore[no-untyped-def]
+        return Engine(toy, UNITS, fidelity=fidelity, timeline=True).run([("prefill", prog)])
+
+    a, b = go("cycle"), go("exact")
+    assert a.layers_reused == 3 and b.layers_reused == 0
+    assert a.blocks_simulated == 2 and a.blocks_reused == 6 and b.blocks_simulated == 8
+    assert a.phases[0].duration_ps == b.phases[0].duration_ps
+    for k in ("unit_busy_ps", "mem.bytes_read", "mem.bytes_written", "unit_instructions", "duration_ps"):
+        np.testing.assert_array_equal(a.totals()[k], b.totals()[k])
+    assert a.timeline == b.timeline
+
+
 def test_engine_runs_are_deterministic(toy) -> None:  # type: ignore[no-untyped-def]
     prog = program(ins(LOAD, bytes=777, chan_n=2), ins(STORE, bytes=333), ins(MV, deps=(0,), rows=2, cols=3, red=5),
                    ins(SFU, deps=(2,), rows=1, cols=17, passes=1))

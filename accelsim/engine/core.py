@@ -30,7 +30,9 @@ replayed whole: the same rule as for a block, applied to the step (a step with a
 busy memory state is not recorded). With the bandwidth model this is exact (tested); with cycle-level DRAM
 every step of a bucket after its first takes the first one's time, where block by block each took
 recordings near its own refresh phase: both stay within the tested bounds to ``exact`` (measured in the
-README), and a decode of 7B-class models stops walking ~400 blocks per step.
+README), and a decode of 7B-class models stops walking ~400 blocks per step. Inside a program that is run
+block by block, one layer's blocks (consecutive entries of one layer index) are recorded and replayed
+together by the same rule, so a bucket's first step replays its first layer for the others.
 """
 
 from __future__ import annotations
@@ -90,7 +92,9 @@ class Engine:
         # whole programs (decode steps): records per (program, start state), looked up like blocks
         self._steps: dict[tuple, tuple[list[int], list[int], list[float]]] = {}
         self._step_recs: list[StepRecord] = []
-        self._prog_keys: dict[int, tuple[Program, tuple]] = {}
+        self._layers: dict[tuple, tuple[list[int], list[int], list[float]]] = {}
+        self._prog_info: dict[int, tuple] = {}
+        self._last: int | None = None  # the last block outcome run (its end state is the memory's)
 
     # ------------------------------------------------------------------------------------------ driver
     def run(self, phases: Iterable[tuple[str, Program]]) -> RunStats:
@@ -101,115 +105,181 @@ class Engine:
 
     def _driver(self, phases: list[tuple[str, Program]]) -> Generator:
         env, st, mem = self.env, self.stats, self.memory
-        reuse, outcomes = self.reuse, st.outcomes
-        lookup = self._lookup
-        state_key, refresh_phase, restore = (getattr(mem, a, None) for a in ("state_key", "refresh_phase", "restore"))
-        window = getattr(mem, "refresh_window", None)
-        quiet, restored = self._quiet, self._restored
+        reuse = self.reuse
+        state_key, refresh_phase = mem.state_key, mem.refresh_phase
+        lookup, recs = self._lookup, self._step_recs
         for label, prog in phases:
             ph = PhaseStats(label)
             t_start = self._t
+            pk, groups = self._program_info(prog)
+            line: list[tuple[str, int, int]] | None = [] if st.timeline is not None else None
             if reuse:
                 # the whole program (a decode step of a length bucket) from a state seen before: replay its run
-                pkey = (self._program_key(prog), state_key(t_start))
+                pkey = (pk, state_key(t_start))
                 pphase = refresh_phase(t_start)
                 sid = lookup(pkey, pphase, self._steps)
                 if sid is not None:
-                    restored = self._replay_step(self._step_recs[sid], ph, label)
+                    self._replay_run(recs[sid], ph, label, line, 0)
+                    ph.duration_ps = recs[sid].duration_ps
                     st.phases.append(ph)
-                    self._restored = restored
+                    st.steps_reused += 1
                     continue
+            mark = self._counts()
             replayable = reuse
-            line: list[tuple[str, int, int]] | None = [] if st.timeline is not None else None
-            n_blocks, n_free = st.blocks_simulated + st.blocks_reused, st.blocks_reused_refresh_free
             base = np.asarray(prog.region_base or (0, 0, 0, 0), dtype=np.int64)
             stride = np.asarray(prog.region_stride or (0, 0, 0, 0), dtype=np.int64)
-            blocks, runs = prog.blocks, ph.runs
-            oid = None
-            for bi, layer in prog.sequence.tolist():
-                blk = blocks[bi]
-                oid = None
-                if reuse:
+            for lo, hi, gk in groups:
+                if reuse and gk is not None:
+                    # one layer's blocks from a state seen before: replay the layer's run (the same rule)
                     t = self._t
-                    skey = (blk.key, state_key(t))
-                    phase = refresh_phase(t)
-                    free = 0
-                    qkey = None
-                    if window is not None and restored is not None:
-                        # the memory holds a replayed block's end state: a block simulated from that state with
-                        # no refresh touching it has the same outcome wherever it starts (see refresh_window)
-                        qkey = (skey, restored)
-                        q = quiet.get(qkey)
-                        if q is not None:
-                            free = window(t)
-                            if outcomes[q].duration_ps < free:
-                                oid = q
-                                st.blocks_reused_refresh_free += 1
-                    if oid is None:
-                        oid = lookup(skey, phase)
-                        if oid is None and qkey is not None and q is None:
-                            free = window(t)  # to know whether the simulation below is refresh-free
-                if oid is None:
-                    if self._t > env.now:
-                        yield env.timeout(self._t - env.now)
-                    oid = yield from self._simulate(blk, base + layer * stride)
-                    self._t = env.now
-                    if self.reuse:
-                        if skey[1].startswith(BUSY):
-                            replayable = False  # an outcome that depends on the live state: not a step to replay
-                        self._remember(skey, phase, oid)
-                        if qkey is not None and outcomes[oid].duration_ps < free and qkey not in quiet:
-                            quiet[qkey] = oid
-                    restored = None  # the memory's state is now what this simulation left
-                    st.blocks_simulated += 1
-                    t0 = self._t - outcomes[oid].duration_ps
-                else:
-                    o = outcomes[oid]
-                    t0 = self._t
-                    self._t += o.duration_ps
-                    restore(o.mem_end_state, self._t)
-                    restored = oid
-                    st.blocks_reused += 1
-                if line is not None:
-                    self._record_timeline(label, blk.name, oid, t0)
-                    line.append((blk.name, oid, t0 - t_start))
-                run_key = (oid, blk.name)
-                runs[run_key] = runs.get(run_key, 0) + 1
+                    gkey = (gk, state_key(t))
+                    gphase = refresh_phase(t)
+                    gid = lookup(gkey, gphase, self._layers)
+                    if gid is not None:
+                        self._replay_run(recs[gid], ph, label, line, t - t_start)
+                        st.layers_reused += 1
+                        continue
+                    gmark = self._counts()
+                    runs: dict[tuple[int, str], int] = {}
+                    gline: list[tuple[str, int, int]] | None = [] if line is not None else None
+                    ok = yield from self._run_blocks(prog, lo, hi, base, stride, label, runs, gline, t)
+                    self._merge(ph, runs, line, gline, t - t_start)
+                    if ok:
+                        self._record(runs, gmark, gline, t, gkey, gphase, self._layers)
+                    replayable = replayable and ok
+                    continue
+                ok = yield from self._run_blocks(prog, lo, hi, base, stride, label, ph.runs, line, t_start)
+                replayable = replayable and ok
             ph.duration_ps = self._t - t_start
             st.phases.append(ph)
-            self._restored = restored
-            if replayable and oid is not None:
-                self._step_recs.append(StepRecord(
-                    ph.duration_ps, dict(runs), oid, st.blocks_simulated + st.blocks_reused - n_blocks,
-                    st.blocks_reused_refresh_free - n_free, tuple(line) if line is not None else None))
-                self._remember(pkey, pphase, len(self._step_recs) - 1, ph.duration_ps, self._steps)
+            if replayable and self._last is not None:
+                self._record(ph.runs, mark, line, t_start, pkey, pphase, self._steps)
         if self._t > env.now:
             yield env.timeout(self._t - env.now)
 
-    def _program_key(self, prog: Program) -> tuple:
-        """Content key of a program (its blocks, their order and layer regions), computed once per object."""
-        hit = self._prog_keys.get(id(prog))
-        if hit is None or hit[0] is not prog:
-            key = (tuple(b.key for b in prog.blocks), prog.sequence.tobytes(), tuple(prog.region_base or ()),
-                   tuple(prog.region_stride or ()))
-            hit = self._prog_keys[id(prog)] = (prog, key)  # the program is kept: its id is not reused
-        return hit[1]
+    def _run_blocks(self, prog: Program, lo: int, hi: int, base: np.ndarray, stride: np.ndarray, label: str,
+                    runs: dict[tuple[int, str], int], line: list | None, t_ref: int) -> Generator:
+        """Run entries lo..hi of the program's sequence block by block (replaying recorded blocks). Returns
+        whether every simulated block started from a state its outcome can be replayed for (not BUSY)."""
+        env, st, mem = self.env, self.stats, self.memory
+        reuse, outcomes = self.reuse, st.outcomes
+        lookup = self._lookup
+        state_key, refresh_phase, restore = mem.state_key, mem.refresh_phase, mem.restore
+        window = getattr(mem, "refresh_window", None)
+        quiet = self._quiet
+        blocks = prog.blocks
+        ok = True
+        for bi, layer in prog.sequence[lo:hi].tolist():
+            blk = blocks[bi]
+            oid = None
+            restored = self._restored
+            if reuse:
+                t = self._t
+                skey = (blk.key, state_key(t))
+                phase = refresh_phase(t)
+                free = 0
+                qkey = None
+                if window is not None and restored is not None:
+                    # the memory holds a replayed block's end state: a block simulated from that state with
+                    # no refresh touching it has the same outcome wherever it starts (see refresh_window)
+                    qkey = (skey, restored)
+                    q = quiet.get(qkey)
+                    if q is not None:
+                        free = window(t)
+                        if outcomes[q].duration_ps < free:
+                            oid = q
+                            st.blocks_reused_refresh_free += 1
+                if oid is None:
+                    oid = lookup(skey, phase)
+                    if oid is None and qkey is not None and q is None:
+                        free = window(t)  # to know whether the simulation below is refresh-free
+            if oid is None:
+                if self._t > env.now:
+                    yield env.timeout(self._t - env.now)
+                oid = yield from self._simulate(blk, base + layer * stride)
+                self._t = env.now
+                if reuse:
+                    if skey[1].startswith(BUSY):
+                        ok = False  # an outcome that depends on the live state: no run containing it is replayed
+                    self._remember(skey, phase, oid)
+                    if qkey is not None and outcomes[oid].duration_ps < free and qkey not in quiet:
+                        quiet[qkey] = oid
+                self._restored = None  # the memory's state is now what this simulation left
+                st.blocks_simulated += 1
+                t0 = self._t - outcomes[oid].duration_ps
+            else:
+                o = outcomes[oid]
+                t0 = self._t
+                self._t += o.duration_ps
+                restore(o.mem_end_state, self._t)
+                self._restored = oid
+                st.blocks_reused += 1
+            if line is not None:
+                self._record_timeline(label, blk.name, oid, t0)
+                line.append((blk.name, oid, t0 - t_ref))
+            run_key = (oid, blk.name)
+            runs[run_key] = runs.get(run_key, 0) + 1
+            self._last = oid
+        return ok
 
-    def _replay_step(self, rec: StepRecord, ph: PhaseStats, label: str) -> int:
-        """Replay a recorded program run: its time, the outcomes it ran and their counts, its end state (that
-        of its last block). Returns the last block's outcome id."""
+    def _program_info(self, prog: Program) -> tuple[tuple, list[tuple[int, int, tuple | None]]]:
+        """A program's content key (its blocks, their order and layer regions) and its layer groups: runs of
+        consecutive entries of one layer index, (first, end, content key or None for a single block), computed
+        once per object (the program is kept, so that its id is not reused)."""
+        hit = self._prog_info.get(id(prog))
+        if hit is None or hit[0] is not prog:
+            keys = [b.key for b in prog.blocks]
+            seq = prog.sequence
+            key = (tuple(keys), seq.tobytes(), tuple(prog.region_base or ()), tuple(prog.region_stride or ()))
+            groups: list[tuple[int, int, tuple | None]] = []
+            lo = 0
+            n = len(seq)
+            for i in range(1, n + 1):
+                if i == n or seq[i, 1] != seq[lo, 1]:
+                    ids = seq[lo:i, 0].tolist()
+                    groups.append((lo, i, tuple(keys[j] for j in ids) if i - lo > 1 else None))
+                    lo = i
+            hit = self._prog_info[id(prog)] = (prog, key, groups)
+        return hit[1], hit[2]
+
+    def _counts(self) -> tuple[int, int]:
+        st = self.stats
+        return st.blocks_simulated + st.blocks_reused, st.blocks_reused_refresh_free
+
+    def _merge(self, ph: PhaseStats, runs: dict, line: list | None, gline: list | None, off: int) -> None:
+        """Add a layer group's runs (and timeline offsets, from its start) to its phase's."""
+        for k, v in runs.items():
+            ph.runs[k] = ph.runs.get(k, 0) + v
+        if line is not None and gline is not None:
+            line.extend((name, oid, off + o) for name, oid, o in gline)
+
+    def _record(self, runs: dict, mark: tuple[int, int], line: list | None, t0: int, key: tuple,
+                phase: tuple[int, int], memo: dict) -> None:
+        """Record the run of blocks since ``mark`` (started at t0) for replay under ``key``."""
+        assert self._last is not None
+        n0, f0 = mark
+        n1, f1 = self._counts()
+        self._step_recs.append(StepRecord(self._t - t0, dict(runs), self._last, n1 - n0, f1 - f0,
+                                          tuple(line) if line is not None else None))
+        self._remember(key, phase, len(self._step_recs) - 1, self._t - t0, memo)
+
+    def _replay_run(self, rec: StepRecord, ph: PhaseStats, label: str, line: list | None, off: int) -> None:
+        """Replay a recorded run of blocks (a step, or one layer's blocks) that starts ``off`` ps into its phase:
+        its time, the outcomes it ran and how often, its end state (that of its last block)."""
         st = self.stats
         if st.timeline is not None:
-            for name, oid, off in rec.line or ():
-                self._record_timeline(label, name, oid, self._t + off)
-        ph.runs.update(rec.runs)
-        ph.duration_ps = rec.duration_ps
+            for name, oid, o in rec.line or ():
+                self._record_timeline(label, name, oid, self._t + o)
+                if line is not None:
+                    line.append((name, oid, off + o))
+        runs = ph.runs
+        for k, v in rec.runs.items():
+            runs[k] = runs.get(k, 0) + v
         self._t += rec.duration_ps
         self.memory.restore(st.outcomes[rec.last].mem_end_state, self._t)
+        self._restored = self._last = rec.last
         st.blocks_reused += rec.blocks
         st.blocks_reused_refresh_free += rec.blocks_refresh_free
-        st.steps_reused += 1
-        return rec.last
 
     def _lookup(self, skey: tuple, phase: tuple[int, int], memo: dict | None = None) -> int | None:
         """A recorded outcome of this block (or record of this program, in ``memo``) from this memory state

@@ -35,8 +35,8 @@ class PhaseStats:
 
 @dataclass(frozen=True)
 class StepRecord:
-    """The recorded run of a whole program (one decode step), replayed when the program starts again from a
-    state it started from before (engine.core)."""
+    """The recorded run of a whole program (one decode step) or of one layer's blocks, replayed when it starts
+    again from a state it started from before (engine.core)."""
 
     duration_ps: int
     runs: dict[tuple[int, str], int]  # (outcome id, block name) -> times run, as PhaseStats.runs
@@ -60,6 +60,7 @@ class RunStats:
     blocks_reused: int = 0
     blocks_reused_refresh_free: int = 0  # of blocks_reused: by the refresh-free rule (engine.core)
     steps_reused: int = 0  # whole programs (decode steps) replayed; their blocks count in blocks_reused
+    layers_reused: int = 0  # one layer's blocks replayed together (engine.core), likewise
     events: int = 0
     timeline: list[tuple[str, str, str, int, int, int]] | None = None  # (phase, op, unit, start, dur, busy)
     # totals' per-phase runs and stacked counters, for (phases, outcomes) recorded so far (see _summed)

@@ -215,6 +215,7 @@ def build_result(stats: Any, *, device: str, workload: str, batch: int, prompt: 
         sim_wall_s=wall_s,
         sim={"blocks_simulated": stats.blocks_simulated, "blocks_reused": stats.blocks_reused,
              "blocks_reused_refresh_free": stats.blocks_reused_refresh_free, "steps_reused": stats.steps_reused,
+             "layers_reused": stats.layers_reused,
              "simpy_events": stats.events, "instructions_executed": instructions_total},
         counters=stats.counters(),
     )
