@@ -47,7 +47,7 @@ from ..compiler.isa import LOAD, STORE, Block, Program
 from ..config.hardware import HardwareConfig
 from .memory import BUSY
 from .registry import COMPUTE_MODELS, MEMORY_MODELS
-from .runstats import Outcome, PhaseStats, RunStats, StepRecord
+from .runstats import Outcome, PhaseStats, RunStats, RunRecord
 
 __all__ = ["Engine", "FIDELITIES"]
 
@@ -89,9 +89,10 @@ class Engine:
         self._quiet: dict[tuple[tuple[str, bytes], int], int] = {}
         self._restored: int | None = None  # the outcome whose end state the memory was last put in (replay)
         self._block_cache: dict[str, tuple] = {}
-        # whole programs (decode steps): records per (program, start state), looked up like blocks
+        # runs of blocks recorded for replay (_records), looked up like blocks: whole programs (decode steps) per
+        # (program, start state) in _steps, one layer's blocks per (their blocks, start state) in _layers
         self._steps: dict[tuple, tuple[list[int], list[int], list[float]]] = {}
-        self._step_recs: list[StepRecord] = []
+        self._records: list[RunRecord] = []
         self._layers: dict[tuple, tuple[list[int], list[int], list[float]]] = {}
         self._prog_info: dict[int, tuple] = {}
         self._last: int | None = None  # the last block outcome run (its end state is the memory's)
@@ -104,10 +105,9 @@ class Engine:
         return self.stats
 
     def _driver(self, phases: list[tuple[str, Program]]) -> Generator:
-        env, st, mem = self.env, self.stats, self.memory
+        env, st = self.env, self.stats
         reuse = self.reuse
-        state_key, refresh_phase = mem.state_key, mem.refresh_phase
-        lookup, recs = self._lookup, self._step_recs
+        recs = self._records
         for label, prog in phases:
             ph = PhaseStats(label)
             t_start = self._t
@@ -115,9 +115,7 @@ class Engine:
             line: list[tuple[str, int, int]] | None = [] if st.timeline is not None else None
             if reuse:
                 # the whole program (a decode step of a length bucket) from a state seen before: replay its run
-                pkey = (pk, state_key(t_start))
-                pphase = refresh_phase(t_start)
-                sid = lookup(pkey, pphase, self._steps)
+                pkey, pphase, sid = self._probe(pk, self._steps)
                 if sid is not None:
                     self._replay_run(recs[sid], ph, label, line, 0)
                     ph.duration_ps = recs[sid].duration_ps
@@ -132,9 +130,7 @@ class Engine:
                 if reuse and gk is not None:
                     # one layer's blocks from a state seen before: replay the layer's run (the same rule)
                     t = self._t
-                    gkey = (gk, state_key(t))
-                    gphase = refresh_phase(t)
-                    gid = lookup(gkey, gphase, self._layers)
+                    gkey, gphase, gid = self._probe(gk, self._layers)
                     if gid is not None:
                         self._replay_run(recs[gid], ph, label, line, t - t_start)
                         st.layers_reused += 1
@@ -242,14 +238,24 @@ class Engine:
             hit = self._prog_info[id(prog)] = (prog, key, groups)
         return hit[1], hit[2]
 
+    def _probe(self, content: tuple, memo: dict) -> tuple[tuple, tuple[int, int], int | None]:
+        """(key, refresh phase, recorded run or None) for a run of blocks of this content starting now."""
+        key = (content, self.memory.state_key(self._t))
+        phase = self.memory.refresh_phase(self._t)
+        return key, phase, self._lookup(key, phase, memo)
+
     def _counts(self) -> tuple[int, int]:
         st = self.stats
         return st.blocks_simulated + st.blocks_reused, st.blocks_reused_refresh_free
 
+    @staticmethod
+    def _add_runs(dst: dict[tuple[int, str], int], src: dict[tuple[int, str], int]) -> None:
+        for k, v in src.items():
+            dst[k] = dst.get(k, 0) + v
+
     def _merge(self, ph: PhaseStats, runs: dict, line: list | None, gline: list | None, off: int) -> None:
         """Add a layer group's runs (and timeline offsets, from its start) to its phase's."""
-        for k, v in runs.items():
-            ph.runs[k] = ph.runs.get(k, 0) + v
+        self._add_runs(ph.runs, runs)
         if line is not None and gline is not None:
             line.extend((name, oid, off + o) for name, oid, o in gline)
 
@@ -259,11 +265,11 @@ class Engine:
         assert self._last is not None
         n0, f0 = mark
         n1, f1 = self._counts()
-        self._step_recs.append(StepRecord(self._t - t0, dict(runs), self._last, n1 - n0, f1 - f0,
+        self._records.append(RunRecord(self._t - t0, dict(runs), self._last, n1 - n0, f1 - f0,
                                           tuple(line) if line is not None else None))
-        self._remember(key, phase, len(self._step_recs) - 1, self._t - t0, memo)
+        self._remember(key, phase, len(self._records) - 1, self._t - t0, memo)
 
-    def _replay_run(self, rec: StepRecord, ph: PhaseStats, label: str, line: list | None, off: int) -> None:
+    def _replay_run(self, rec: RunRecord, ph: PhaseStats, label: str, line: list | None, off: int) -> None:
         """Replay a recorded run of blocks (a step, or one layer's blocks) that starts ``off`` ps into its phase:
         its time, the outcomes it ran and how often, its end state (that of its last block)."""
         st = self.stats
@@ -272,9 +278,7 @@ class Engine:
                 self._record_timeline(label, name, oid, self._t + o)
                 if line is not None:
                     line.append((name, oid, off + o))
-        runs = ph.runs
-        for k, v in rec.runs.items():
-            runs[k] = runs.get(k, 0) + v
+        self._add_runs(ph.runs, rec.runs)
         self._t += rec.duration_ps
         self.memory.restore(st.outcomes[rec.last].mem_end_state, self._t)
         self._restored = self._last = rec.last

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Outcome", "PhaseStats", "RunStats", "StepRecord"]
+__all__ = ["Outcome", "PhaseStats", "RunStats", "RunRecord"]
 
 
 @dataclass
@@ -34,14 +34,14 @@ class PhaseStats:
 
 
 @dataclass(frozen=True)
-class StepRecord:
+class RunRecord:
     """The recorded run of a whole program (one decode step) or of one layer's blocks, replayed when it starts
     again from a state it started from before (engine.core)."""
 
     duration_ps: int
     runs: dict[tuple[int, str], int]  # (outcome id, block name) -> times run, as PhaseStats.runs
-    last: int                         # outcome id of the last block: its end state is the step's
-    blocks: int                       # blocks the program ran
+    last: int                         # outcome id of the last block: its end state is the run's
+    blocks: int                       # blocks the run ran
     blocks_refresh_free: int          # of them, replayed by the refresh-free rule
     line: tuple[tuple[str, int, int], ...] | None  # with a timeline: (block name, outcome id, start offset ps)
 
